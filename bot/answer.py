@@ -1,0 +1,278 @@
+"""Hits -> an Answer: the sentences that answer, the matched words marked, a citation.
+
+Renders the same Answer three ways: Telegram HTML (escaped, only <b> and <i>, under Telegram's
+4096-character limit), plain text for a terminal, and the `ask --json` object.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.search import Hit
+from bot.text import sentence_spans
+
+TELEGRAM_LIMIT = 4096
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Result:
+    doc: str
+    title: str
+    byline: str | None
+    section: str | None
+    passage: int
+    score: float
+    text: str
+    excerpt: str  # plain text, with an ellipsis where the passage was cut
+    marks: tuple[tuple[int, int], ...] = ()  # matched words, as offsets into `excerpt`
+
+    @property
+    def citation(self) -> str:
+        """Title · byline · § section · passage n: enough for a person to check the source."""
+        section = f"§ {self.section}" if self.section else None
+        parts = [self.title, self.byline, section, f"passage {self.passage}"]
+        return " · ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    results: tuple[Result, ...]
+    total: int  # how many results the question has, as far as one can page
+    offset: int  # position of results[0] among them
+    suggestion: str | None = None  # the corrected question the results are for
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.results) < self.total
+
+
+def make_answer(
+    question: str,
+    hits: Sequence[Hit],
+    total: int,
+    offset: int,
+    suggestion: str | None,
+    max_chars: int = 350,
+) -> Answer:
+    results = tuple(_result(hit, max_chars) for hit in hits)
+    return Answer(question, results, total, offset, suggestion)
+
+
+def _result(hit: Hit, max_chars: int) -> Result:
+    excerpt, marks = make_excerpt(hit.text, hit.spans, max_chars)
+    return Result(
+        doc=hit.doc,
+        title=hit.title,
+        byline=hit.byline,
+        section=hit.section,
+        passage=hit.passage,
+        score=hit.score,
+        text=hit.text,
+        excerpt=excerpt,
+        marks=marks,
+    )
+
+
+# --- excerpts ----------------------------------------------------------------------------------
+
+
+def make_excerpt(
+    text: str, spans: Sequence[tuple[int, int, str]], max_chars: int
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The best-matching sentence, widened with its neighbours while it fits in max_chars.
+
+    A sentence scores by the distinct question words it holds (then by matches in all), so the
+    excerpt is the part of the passage that answers, not its first characters.
+    """
+    sents = sentence_spans(text) or [(0, len(text))]
+    scores = [_sentence_score(s, e, spans) for s, e in sents]
+    best = max(range(len(sents)), key=lambda i: (scores[i], -i))
+    lo = hi = best
+    start, end = sents[best]
+    if end - start > max_chars:
+        start, end = _window(text, start, end, spans, max_chars)
+    else:
+        while True:
+            # Prefer the neighbour with more matches; on a tie, read on rather than back.
+            options = []
+            if hi + 1 < len(sents) and sents[hi + 1][1] - start <= max_chars:
+                options.append((scores[hi + 1], 1, "next"))
+            if lo > 0 and end - sents[lo - 1][0] <= max_chars:
+                options.append((scores[lo - 1], 0, "prev"))
+            if not options:
+                break
+            _, _, side = max(options)
+            if side == "next":
+                hi += 1
+                end = sents[hi][1]
+            else:
+                lo -= 1
+                start = sents[lo][0]
+    return _cut(text, start, end, spans)
+
+
+def _sentence_score(start: int, end: int, spans: Sequence[tuple[int, int, str]]) -> float:
+    inside = [term for s, e, term in spans if s >= start and e <= end]
+    return len(set(inside)) + 0.1 * len(inside)
+
+
+def _window(
+    text: str, start: int, end: int, spans: Sequence[tuple[int, int, str]], max_chars: int
+) -> tuple[int, int]:
+    """A max_chars window of one long sentence, around its densest run of matches, cut at
+    spaces."""
+    inside = [s for s, e, _ in spans if s >= start and e <= end]
+    if inside:
+        best = max(inside, key=lambda p: sum(1 for q in inside if p <= q < p + max_chars * 0.7))
+        lo = max(start, best - max_chars // 4)
+    else:
+        lo = start
+    hi = min(end, lo + max_chars)
+    lo = max(start, hi - max_chars)
+    if lo > start:
+        space = text.find(" ", lo, lo + 30)
+        lo = space + 1 if space != -1 else lo
+    if hi < end:
+        space = text.rfind(" ", hi - 30, hi)
+        hi = space if space != -1 else hi
+    return lo, hi
+
+
+def _cut(
+    text: str, start: int, end: int, spans: Sequence[tuple[int, int, str]]
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    body = text[start:end]
+    stripped = body.lstrip()
+    start += len(body) - len(stripped)
+    body = stripped.rstrip()
+    end = start + len(body)
+    prefix = ELLIPSIS if start > 0 else ""
+    suffix = ELLIPSIS if end < len(text.rstrip()) else ""
+    shift = len(prefix) - start
+    marks = tuple((s + shift, e + shift) for s, e, _ in spans if s >= start and e <= end)
+    return prefix + body + suffix, marks
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def render_html(answer: Answer, limit: int = TELEGRAM_LIMIT) -> str:
+    """A Telegram HTML message: escaped text, matched words in <b>, one citation per result."""
+    if not answer.results:
+        return _nothing_found_html(answer)
+    head = _head_html(answer)
+    blocks = [_result_html(answer.offset + i + 1, r) for i, r in enumerate(answer.results)]
+    message = "\n\n".join([head, *blocks])
+    if len(message) <= limit:
+        return message
+    # Too long (large per_page or excerpt settings): shorten every excerpt evenly.
+    budget = (limit - len(head) - 2) // len(answer.results) - 2
+    blocks = [_result_html(answer.offset + i + 1, r, budget) for i, r in enumerate(answer.results)]
+    return "\n\n".join([head, *blocks])[:limit]
+
+
+def _head_html(answer: Answer) -> str:
+    first = answer.offset + 1
+    last = answer.offset + len(answer.results)
+    span = f"{first}" if first == last else f"{first}–{last}"
+    head = f"Results {span} of {answer.total}"
+    if answer.suggestion:
+        head += f" for <i>{html.escape(answer.suggestion)}</i> (corrected spelling)"
+    return head
+
+
+def _nothing_found_html(answer: Answer) -> str:
+    question = html.escape(_shorten(answer.question, 100))
+    if answer.suggestion:
+        return (
+            f"Nothing found for <i>{question}</i>. "
+            f"Did you mean <i>{html.escape(answer.suggestion)}</i>?"
+        )
+    return (
+        f"Nothing found for <i>{question}</i>. Try other words or fewer of them, "
+        "check the spelling, or see /sources for what I know."
+    )
+
+
+def _result_html(number: int, result: Result, budget: int | None = None) -> str:
+    excerpt, marks = result.excerpt, result.marks
+    citation = _citation_html(result)
+    if budget is not None:
+        room = max(40, budget - len(citation) - 8)
+        if len(excerpt) > room:
+            excerpt = excerpt[: room - 1].rstrip() + ELLIPSIS
+            marks = tuple((s, e) for s, e in marks if e <= room - 1)
+    return f"<b>{number}.</b> {_marked_html(excerpt, marks)}\n{citation}"
+
+
+def _marked_html(text: str, marks: Sequence[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for s, e in sorted(marks):
+        if s < pos:
+            continue
+        out.append(html.escape(text[pos:s], quote=False))
+        out.append(f"<b>{html.escape(text[s:e], quote=False)}</b>")
+        pos = e
+    out.append(html.escape(text[pos:], quote=False))
+    return "".join(out)
+
+
+def _citation_html(result: Result) -> str:
+    parts = [f"<i>{html.escape(_shorten(result.title, 120), quote=False)}</i>"]
+    if result.byline:
+        parts.append(html.escape(_shorten(result.byline, 80), quote=False))
+    if result.section:
+        parts.append(f"§ {html.escape(_shorten(result.section, 60), quote=False)}")
+    parts.append(f"passage {result.passage}")
+    return "— " + " · ".join(parts)
+
+
+def _shorten(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + ELLIPSIS
+
+
+def render_text(answer: Answer, bold: tuple[str, str] = ("", "")) -> str:
+    """Plain text for a terminal; `bold` wraps matched words (e.g. ANSI codes on a tty)."""
+    if not answer.results:
+        if answer.suggestion:
+            return f"Nothing found. Did you mean: {answer.suggestion}?"
+        return "Nothing found. Try other words or fewer of them, or check the spelling."
+    lines = []
+    if answer.suggestion:
+        lines.append(f"(showing results for: {answer.suggestion})\n")
+    on, off = bold
+    for i, r in enumerate(answer.results, start=answer.offset + 1):
+        text, pos, parts = r.excerpt, 0, []
+        for s, e in sorted(r.marks):
+            if s < pos:
+                continue
+            parts += [text[pos:s], on, text[s:e], off]
+            pos = e
+        parts.append(text[pos:])
+        lines.append(f"{i}. {''.join(parts)}\n   — {r.citation}\n")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_json(answer: Answer) -> dict:
+    """The `ask --json` object (DESIGN.md contract)."""
+    return {
+        "question": answer.question,
+        "hits": [
+            {
+                "doc": r.doc,
+                "title": r.title,
+                "byline": r.byline,
+                "section": r.section,
+                "passage": r.passage,
+                "score": round(r.score, 4),
+                "text": r.text,
+                "excerpt": r.excerpt,
+            }
+            for r in answer.results
+        ],
+        "suggestion": answer.suggestion,
+    }

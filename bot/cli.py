@@ -1,0 +1,135 @@
+"""`python -m bot index | ask | run`: the terminal face of the Library.
+
+Exit status: 0 on success (no match is a success), 2 for bad usage or configuration, with one
+line on stderr and no traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+from bot.answer import render_text, to_json
+from bot.config import ConfigError, Settings, load_settings
+from bot.corpus import SeedsMissing
+from bot.library import Library, ReindexBusy
+
+log = logging.getLogger("bot")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+INDEX_WAIT_SECONDS = 60.0  # how long `index` waits for another running reindex
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m bot", description="Ask your documents, with citations.")
+    parser.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("index", help="build or update the index from the seeds folder")
+    ask = sub.add_parser("ask", help="answer a question from the index")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--limit", type=_limit, default=5, help="results per question (default 5)")
+    ask.add_argument("question", nargs="+", help="the question, or - to read one a line from stdin")
+    sub.add_parser("run", help="run the Telegram bot (long polling)")
+    return parser
+
+
+def _limit(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if not 1 <= n <= 100:
+        raise argparse.ArgumentTypeError("expected a number from 1 to 100")
+    return n
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args = make_parser().parse_args(argv)
+        settings = load_settings(args.config)
+        if not settings.seeds_dir.is_dir():
+            raise ConfigError(f"seeds_dir: folder {settings.seeds_dir} not found")
+        if args.command == "index":
+            return cmd_index(settings)
+        if args.command == "ask":
+            return cmd_ask(settings, args, stdin or sys.stdin)
+        return cmd_run(settings)
+    except (UsageError, ConfigError, SeedsMissing) as exc:
+        print(str(exc).splitlines()[0] if str(exc) else "error", file=sys.stderr)
+        return EXIT_USAGE
+    except ReindexBusy as exc:
+        print(f"index is busy: {exc}; try again when it has finished", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_index(settings: Settings) -> int:
+    library = Library(settings, lock_timeout=INDEX_WAIT_SECONDS)
+    try:
+        summary = library.reindex()
+    finally:
+        library.close()
+    for note in summary.skipped:
+        print(f"warning: {note}", file=sys.stderr)
+    print(summary.describe())
+    return EXIT_OK
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO) -> int:
+    library = Library(settings, lock_timeout=INDEX_WAIT_SECONDS)
+    try:
+        built = library.ensure_index()
+        if built is not None:
+            for note in built.skipped:
+                print(f"warning: {note}", file=sys.stderr)
+            print(f"(indexed: {built.describe()})", file=sys.stderr)
+        if args.question == ["-"]:
+            for line in stdin:
+                if line.strip():
+                    _answer(library, line.strip(), args)
+        else:
+            _answer(library, " ".join(args.question), args)
+    finally:
+        library.close()
+    return EXIT_OK
+
+
+def _answer(library: Library, question: str, args: argparse.Namespace) -> None:
+    answer = library.ask(question, limit=args.limit)
+    if args.json:
+        print(json.dumps(to_json(answer), ensure_ascii=False), flush=True)
+    else:
+        bold = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
+        print(render_text(answer, bold=bold), flush=True)
+
+
+def cmd_run(settings: Settings) -> int:
+    if not settings.telegram.token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export it"
+        )
+    from bot import chat  # the Telegram layer is only imported when the bot runs
+
+    library = Library(settings)
+    try:
+        library.ensure_index()
+        return chat.run(settings, library)
+    finally:
+        library.close()

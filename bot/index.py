@@ -1,0 +1,240 @@
+"""The Whoosh schema and the writer side of the index.
+
+Updates are incremental (a content hash per seed file) and safe to kill: Whoosh writes new
+segments beside the old ones and only then swaps in a new table of contents with an atomic
+rename, so a build that dies midway leaves the previous generation answering. One writer at a
+time is enforced by Whoosh's file lock, which the operating system frees if the writer dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import FileIndex, LockError
+from whoosh.support.charset import accent_map
+
+from bot.corpus import Document, SeedFile, Skipped
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema or the analysis changes: a new name means a fresh build beside the old
+# index, which keeps answering until the new one is complete.
+INDEX_NAME = "passages_v1"
+KEY_SEP = "\x1f"
+
+# Words too common to carry meaning in a question or a passage.
+STOP = frozenset(STOP_WORDS) | frozenset(
+    "about after all also am any been before being both but could did do does doing down during "
+    "each few further had has having he her here hers him his how i into its itself just me more "
+    "most my no nor now off once only other our ours out over own same she should so some such "
+    "than their theirs them then there these they those through too under until up very was were "
+    "what where which while who whom whose why would".split()
+)
+TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
+
+
+def stemming_analyzer() -> Analyzer:
+    """Lower-case, accent-folded (Rémy = Remy), stop words out, Porter-stemmed."""
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP, minsize=2)
+        | StemFilter(cachesize=-1)
+    )
+
+
+def plain_analyzer() -> Analyzer:
+    """Unstemmed words for "did you mean": corrections must be real words, not stems."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def make_schema() -> Schema:
+    stem = stemming_analyzer()
+    return Schema(
+        key=ID(unique=True, stored=True),
+        doc=ID(stored=True),
+        version=ID(),  # "doc<US>sha256": which file contents the index holds
+        part=NUMERIC(stored=True),
+        passage=NUMERIC(stored=True),
+        title=TEXT(analyzer=stem, stored=True, phrase=False),
+        byline=TEXT(analyzer=stem, stored=True, phrase=False),
+        section=TEXT(analyzer=stem, stored=True, phrase=False),
+        body=TEXT(analyzer=stem, stored=True),
+        spell=TEXT(analyzer=plain_analyzer(), phrase=False),
+        digest=STORED(),
+    )
+
+
+@dataclass(frozen=True)
+class ReindexSummary:
+    """What a reindex did, counted in seed files (documents) and passages."""
+
+    documents: int
+    passages: int
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    passages_added: int
+    passages_removed: int
+    skipped: tuple[str, ...]
+    seconds: float
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def describe(self) -> str:
+        line = (
+            f"{self.documents} documents, {self.passages} passages; "
+            f"{self.added} added, {self.changed} changed, {self.removed} removed, "
+            f"{self.unchanged} unchanged; +{self.passages_added}/-{self.passages_removed} "
+            f"passages ({self.seconds:.1f} s)"
+        )
+        if self.skipped:
+            line += f"; {len(self.skipped)} skipped"
+        return line
+
+
+class IndexBusy(RuntimeError):
+    """Another writer holds the index."""
+
+
+def open_index(index_dir: Path) -> FileIndex | None:
+    if not index_dir.is_dir() or not whoosh_index.exists_in(str(index_dir), INDEX_NAME):
+        return None
+    return whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+
+
+def open_or_create(index_dir: Path) -> FileIndex:
+    """The index, creating an empty one if there is none (never overwrites an existing one)."""
+    ix = open_index(index_dir)
+    if ix is not None:
+        return ix
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return whoosh_index.create_in(str(index_dir), make_schema(), indexname=INDEX_NAME)
+
+
+def make_key(doc: str, part: int, passage: int) -> str:
+    return f"{doc}{KEY_SEP}{part}{KEY_SEP}{passage}"
+
+
+def indexed_versions(reader) -> dict[str, str]:
+    """doc -> sha256 of the contents the index holds for it."""
+    versions = {}
+    for raw in reader.lexicon("version"):
+        doc, _, digest = raw.decode("utf-8").rpartition(KEY_SEP)
+        versions[doc] = digest
+    return versions
+
+
+def update_index(
+    index_dir: Path,
+    seeds: dict[str, str],
+    load: Callable[[str], SeedFile | Skipped],
+    skipped: Iterable[Skipped] = (),
+    lock_timeout: float = 0.0,
+) -> ReindexSummary:
+    """Bring the index in line with the seed files.
+
+    `seeds` maps every readable seed file to its sha256; `load(doc)` parses one file into a
+    SeedFile (or Skipped) and is called only for new and changed files. Raises IndexBusy when
+    another writer holds the lock for longer than `lock_timeout` seconds.
+    """
+    started = time.monotonic()
+    current = dict(seeds)
+    ix = open_or_create(index_dir)
+    try:
+        writer = ix.writer(timeout=lock_timeout, limitmb=128)
+    except LockError:
+        raise IndexBusy("another reindex is running") from None
+    skipped_notes = [str(s) for s in skipped]
+    try:
+        with writer.reader() as reader:
+            before = indexed_versions(reader)
+            counts = _passage_counts(reader, before)
+        added = [d for d in current if d not in before]
+        changed = [d for d in current if d in before and before[d] != current[d]]
+        removed = [d for d in before if d not in current]
+        passages_removed = 0
+        for doc in changed + removed:
+            passages_removed += counts.get(doc, 0)
+            writer.delete_by_term("doc", doc)
+        passages_added = 0
+        for doc in added + changed:
+            seed = load(doc)
+            if isinstance(seed, Skipped):
+                # Not indexed, so not recorded: it is read again (and reported) next time.
+                skipped_notes.append(str(seed))
+                (added if doc in added else changed).remove(doc)
+                if doc in before:
+                    removed.append(doc)
+                del current[doc]
+                continue
+            passages_added += add_seed(writer, seed)
+        if added or changed or removed:
+            writer.commit()
+        else:
+            writer.cancel()
+    except BaseException:
+        writer.cancel()
+        raise
+    return ReindexSummary(
+        documents=len(current),
+        passages=ix.doc_count(),
+        added=len(added),
+        changed=len(changed),
+        removed=len(removed),
+        unchanged=len(current) - len(added) - len(changed),
+        passages_added=passages_added,
+        passages_removed=passages_removed,
+        skipped=tuple(skipped_notes),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _passage_counts(reader, versions: dict[str, str]) -> dict[str, int]:
+    return {doc: reader.doc_frequency("doc", doc) for doc in versions}
+
+
+def add_seed(writer, seed: SeedFile) -> int:
+    """Add every passage of a seed file; returns how many."""
+    n = 0
+    version = f"{seed.doc}{KEY_SEP}{seed.digest}"
+    for article in seed.articles:
+        n += _add_article(writer, article, version, seed.digest)
+    return n
+
+
+def _add_article(writer, article: Document, version: str, digest: str) -> int:
+    for p in article.passages:
+        writer.add_document(
+            key=make_key(article.doc, article.part, p.number),
+            doc=article.doc,
+            version=version,
+            part=article.part,
+            passage=p.number,
+            title=article.title,
+            byline=article.byline or "",
+            section=p.section or "",
+            body=p.text,
+            spell=" ".join(x for x in (article.title, p.section, p.text) if x),
+            digest=digest,
+        )
+    return len(article.passages)

@@ -1,0 +1,128 @@
+"""The one object both faces use: it owns the index and its searchers.
+
+`ask` turns a question into an Answer and `reindex` brings the index in line with the seeds
+folder, so the chat and the command line only translate their input into a call and the result
+into their output.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from bot.answer import Answer, make_answer
+from bot.config import Settings
+from bot.corpus import Skipped, digest_of, list_seed_paths, read_seed
+from bot.index import IndexBusy, ReindexSummary, open_index, update_index
+from bot.search import PassageSearcher, clean_question
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Library", "ReindexBusy", "ReindexSummary", "Source", "Stats"]
+
+ReindexBusy = IndexBusy
+
+
+@dataclass(frozen=True)
+class Source:
+    doc: str
+    title: str
+    byline: str | None
+    passages: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    passages: int
+
+
+class Library:
+    """Thread-safe: questions may come from many threads while one reindex runs."""
+
+    def __init__(self, settings: Settings, lock_timeout: float = 0.0) -> None:
+        self.settings = settings
+        self.lock_timeout = lock_timeout
+        self._searcher = PassageSearcher(settings.index_dir)
+        self._reindexing = threading.Lock()
+
+    # --- questions ---
+
+    def ask(self, question: str, limit: int = 5, offset: int = 0) -> Answer:
+        text = clean_question(question)
+        depth = max(self.settings.answers.max_results, offset + limit)
+        found = self._searcher.search(text, limit=limit, offset=offset, depth=depth)
+        return make_answer(
+            text,
+            found.hits,
+            found.total,
+            offset,
+            found.suggestion,
+            max_chars=self.settings.answers.excerpt_chars,
+        )
+
+    def sources(self) -> list[Source]:
+        """Every article with its passage count, in seed-file order."""
+        searcher = self._searcher.searcher()
+        if searcher is None:
+            return []
+        articles: dict[tuple[str, int], list] = {}
+        for fields in searcher.all_stored_fields():
+            key = (fields["doc"], int(fields["part"]))
+            entry = articles.setdefault(key, [fields["title"], fields.get("byline") or None, 0])
+            entry[2] += 1
+        return [
+            Source(doc=doc, title=title, byline=byline, passages=n)
+            for (doc, _), (title, byline, n) in sorted(articles.items())
+        ]
+
+    def stats(self) -> Stats:
+        sources = self.sources()
+        return Stats(articles=len(sources), passages=sum(s.passages for s in sources))
+
+    # --- indexing ---
+
+    def has_index(self) -> bool:
+        ix = open_index(self.settings.index_dir)
+        return ix is not None and not ix.is_empty()
+
+    def ensure_index(self) -> ReindexSummary | None:
+        """Build the index when there is none (or a first build never finished)."""
+        if self.has_index():
+            return None
+        return self.reindex()
+
+    def reindex(self) -> ReindexSummary:
+        """Incremental update from the seeds folder. Raises ReindexBusy when one is running
+        here or in another process; on any other failure the previous index keeps answering."""
+        if not self._reindexing.acquire(blocking=False):
+            raise ReindexBusy("a reindex is already running")
+        try:
+            seeds_dir = self.settings.seeds_dir
+            current: dict[str, str] = {}
+            skipped: list[Skipped] = []
+            paths = {}
+            for path in list_seed_paths(seeds_dir):
+                doc = path.relative_to(seeds_dir).as_posix()
+                digest = digest_of(path) if path.is_file() else None
+                if digest is None:
+                    skipped.append(read_seed(path, seeds_dir))  # says why it cannot be read
+                    continue
+                current[doc], paths[doc] = digest, path
+
+            def load(doc: str):
+                return read_seed(paths[doc], seeds_dir)
+
+            summary = update_index(
+                self.settings.index_dir, current, load, skipped, self.lock_timeout
+            )
+            for note in summary.skipped:
+                log.warning("%s", note)
+            self._searcher.invalidate()
+            return summary
+        finally:
+            self._reindexing.release()
+
+    def close(self) -> None:
+        self._searcher.close()

@@ -1,0 +1,255 @@
+"""The reader side: a natural-language question -> ranked passages.
+
+Users type questions, not query syntax, so the question is never handed to a query parser: it
+is cut into words and quoted phrases, and the query is built from those. Nothing a user types
+can raise a parse error or start a wildcard or fuzzy expansion. Every word is optional and a
+passage that matches more of them ranks higher; a quoted phrase is required when it matches.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import query as Q
+from whoosh import scoring
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+from bot.index import STOP, open_index, plain_analyzer, stemming_analyzer
+
+MAX_QUESTION_CHARS = 500
+MAX_TERMS = 32
+# Field weights over BM25 scores of each field; see README "Search quality" for how they were
+# chosen on the evaluation set.
+FIELD_BOOSTS = {"body": 1.0, "title": 0.3, "section": 0.4, "byline": 0.5}
+COORD = 0.4  # bonus for passages that match more of the question's words
+
+# Question words and fillers: they say how a user asks, not what about.
+QUESTION_WORDS = frozenset(
+    "what whats who whos whom whose which why how where when did do does is are was were can "
+    "could would should will tell me please know anything something say says said happen "
+    "happened mean means".split()
+)
+
+_PHRASE = re.compile(r"[\"“”„«»]([^\"“”„«»]{1,200})[\"“”„«»]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching passage with what is needed to cite it and to mark the matched words."""
+
+    doc: str
+    part: int
+    title: str
+    byline: str | None
+    section: str | None
+    passage: int
+    score: float
+    text: str
+    spans: tuple[tuple[int, int, str], ...]  # (start, end, term) of matched words in text
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[Hit, ...]
+    total: int
+    suggestion: str | None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question cut into what the search uses."""
+
+    text: str
+    terms: tuple[str, ...]  # stemmed, stop words out, in order, unique
+    phrases: tuple[tuple[str, ...], ...]  # stemmed words of each quoted phrase
+    words: tuple[str, ...]  # unstemmed, lower-cased words (for spelling correction)
+
+
+_stem = stemming_analyzer()
+_plain = plain_analyzer()
+
+
+def clean_question(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()[:MAX_QUESTION_CHARS]
+
+
+def analyze(text: str) -> list[str]:
+    return [t.text for t in _stem(text)]
+
+
+def parse_question(text: str) -> Question:
+    text = clean_question(text)
+    phrases = []
+    for match in _PHRASE.finditer(text):
+        stems = analyze(match.group(1))
+        if len(stems) > 1:
+            phrases.append(tuple(stems))
+    words = [t.text for t in _plain(text)]
+    content = " ".join(w for w in words if w not in QUESTION_WORDS)
+    terms = analyze(content) or analyze(text)
+    return Question(
+        text=text,
+        terms=tuple(dict.fromkeys(terms))[:MAX_TERMS],
+        phrases=tuple(phrases[:4]),
+        words=tuple(dict.fromkeys(words)),
+    )
+
+
+def build_query(question: Question) -> Q.Query | None:
+    if not question.terms:
+        return None
+    groups = [
+        Q.Or([Q.Term(field, term, boost=boost) for field, boost in FIELD_BOOSTS.items()])
+        for term in question.terms
+    ]
+    words: Q.Query = Q.Or(groups, scale=COORD) if len(groups) > 1 else groups[0]
+    if not question.phrases:
+        return words
+    required = [Q.Phrase("body", list(p)) for p in question.phrases]
+    return Q.AndMaybe(Q.And(required) if len(required) > 1 else required[0], words)
+
+
+class PassageSearcher:
+    """Searches one index. Holds one Whoosh searcher per thread (a shared searcher is not
+    thread-safe) and refreshes it when the index on disk has changed."""
+
+    CHECK_EVERY = 0.5  # seconds between checks of the index's generation
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._local = threading.local()
+        self._epoch = 0
+        self._lock = threading.Lock()
+        self._all: list[Searcher] = []
+
+    def invalidate(self) -> None:
+        """Make every thread look at the index again before its next search."""
+        self._epoch += 1
+
+    def searcher(self) -> Searcher | None:
+        local = self._local
+        s: Searcher | None = getattr(local, "searcher", None)
+        now = time.monotonic()
+        if s is not None and local.epoch == self._epoch and now - local.checked < self.CHECK_EVERY:
+            return s
+        if s is None:
+            ix: FileIndex | None = open_index(self.index_dir)
+            if ix is None:
+                return None
+            s = ix.searcher(weighting=scoring.BM25F())
+            with self._lock:
+                self._all.append(s)
+        elif not s.up_to_date():
+            fresh = s.refresh()
+            with self._lock:
+                self._all.remove(s)
+                self._all.append(fresh)
+            s = fresh
+        local.searcher, local.epoch, local.checked = s, self._epoch, now
+        return s
+
+    def close(self) -> None:
+        with self._lock:
+            for s in self._all:
+                s.close()
+            self._all.clear()
+        self._epoch += 1
+        self._local = threading.local()
+
+    def search(self, text: str, limit: int = 5, offset: int = 0, depth: int = 0) -> SearchResult:
+        """Hits offset..offset+limit of the best `depth` (at least offset+limit); `total`
+        counts matches up to that depth, which is as far as a user can page."""
+        searcher = self.searcher()
+        question = parse_question(text)
+        if searcher is None or not question.terms:
+            return SearchResult((), 0, None)
+        depth = max(depth, offset + limit)
+        hits, total = self._run(searcher, question, limit, offset, depth)
+        corrected = self._correct(searcher, question)
+        if corrected is not None:
+            fixed = parse_question(corrected)
+            better, better_total = self._run(searcher, fixed, limit, offset, depth)
+            if better_total:
+                return SearchResult(better, better_total, corrected)
+        return SearchResult(hits, total, None)
+
+    def _run(
+        self, searcher: Searcher, question: Question, limit: int, offset: int, depth: int
+    ) -> tuple[tuple[Hit, ...], int]:
+        query = build_query(question)
+        if query is None:
+            return (), 0
+        results = searcher.search(query, limit=depth)
+        if question.phrases and results.is_empty():
+            # The phrase is not in the text: fall back to its words, all optional.
+            loose = Question(question.text, question.terms, (), question.words)
+            results = searcher.search(build_query(loose), limit=depth)
+        terms = set(question.terms)
+        hits = tuple(_hit(r, terms) for r in results[offset : offset + limit])
+        return hits, results.scored_length()
+
+    def _correct(self, searcher: Searcher, question: Question) -> str | None:
+        """The question with words the index has never seen replaced by close words it has."""
+        reader = searcher.reader()
+        corrector = None
+        replacements: dict[str, str] = {}
+        for word in question.words:
+            if len(word) < 3 or not word.isalpha() or word in STOP or word in QUESTION_WORDS:
+                continue
+            if reader.doc_frequency("spell", word):
+                continue
+            corrector = corrector or searcher.corrector("spell")
+            for maxdist in (1, 2) if len(word) > 4 else (1,):
+                found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
+                if found:
+                    replacements[word] = found[0]
+                    break
+        if not replacements:
+            return None
+
+        def swap(match: re.Match[str]) -> str:
+            word = match.group(0)
+            fixed = replacements.get(_fold(word))
+            if fixed is None:
+                return word
+            return fixed.capitalize() if word[:1].isupper() else fixed
+
+        return re.sub(r"\w+", swap, question.text)
+
+
+def _fold(word: str) -> str:
+    return next((t.text for t in _plain(word)), word.lower())
+
+
+def _hit(result, terms: set[str]) -> Hit:
+    fields = result.fields()
+    text = fields["body"]
+    return Hit(
+        doc=fields["doc"],
+        part=int(fields["part"]),
+        title=fields["title"],
+        byline=fields.get("byline") or None,
+        section=fields.get("section") or None,
+        passage=int(fields["passage"]),
+        score=float(result.score),
+        text=text,
+        spans=match_spans(text, terms),
+    )
+
+
+def match_spans(text: str, terms: set[str]) -> tuple[tuple[int, int, str], ...]:
+    """Where the question's words occur in the text (after the same stemming)."""
+    return tuple(
+        (t.startchar, t.endchar, t.text)
+        for t in _stem(text, chars=True, positions=False)
+        if t.text in terms
+    )

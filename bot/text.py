@@ -1,0 +1,62 @@
+"""Sentence boundaries, shared by the corpus (splitting long paragraphs) and by answers
+(choosing the sentences to show)."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+def split_long(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at sentence ends where there are any."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in sentences(text):
+        while len(sentence) > limit:  # a run-on "sentence": cut at a space
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if current and len(current) + 1 + len(sentence) > limit:
+            pieces.append(current)
+            current = ""
+        current = f"{current} {sentence}".strip()
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, so callers can cut text without losing offsets."""
+    spans = []
+    start = 0
+    for match in _SENTENCE_SPLIT.finditer(text):
+        end = match.start() + len(match.group(0).rstrip())
+        if _abbreviation_before(text, match.start()):
+            continue
+        spans.append((start, end))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e].strip() for s, e in sentence_spans(text)]
+
+
+_ABBREVIATIONS = frozenset("mr mrs ms dr st prof sen gen col lt sgt jr sr vs no inc ltd co".split())
+
+
+def _abbreviation_before(text: str, end: int) -> bool:
+    match = re.search(r"(\b\w+)\.$", text[:end])
+    if not match:
+        return False
+    word = match.group(1)
+    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
