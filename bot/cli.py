@@ -21,7 +21,6 @@ from bot.library import Library, ReindexBusy
 log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-INDEX_WAIT_SECONDS = 60.0  # how long `index` waits for another running reindex
 
 
 class UsageError(Exception):
@@ -81,7 +80,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 
 
 def cmd_index(settings: Settings) -> int:
-    library = Library(settings, lock_timeout=INDEX_WAIT_SECONDS)
+    library = Library(settings, lock_timeout=settings.index_wait_seconds)
     try:
         summary = library.reindex()
     finally:
@@ -93,7 +92,7 @@ def cmd_index(settings: Settings) -> int:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO) -> int:
-    library = Library(settings, lock_timeout=INDEX_WAIT_SECONDS)
+    library = Library(settings, lock_timeout=settings.index_wait_seconds)
     try:
         built = library.ensure_index()
         if built is not None:

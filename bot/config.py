@@ -57,12 +57,14 @@ class Settings:
     telegram: TelegramSettings = TelegramSettings()
     access: AccessSettings = AccessSettings()
     answers: AnswerSettings = AnswerSettings()
+    index_wait_seconds: float = 60.0  # how long `index` waits for a reindex already running
     config_path: Path | None = None
 
 
 _KNOWN: dict[str, Any] = {
     "seeds_dir": None,
     "index_dir": None,
+    "index_wait_seconds": None,
     "telegram": {"base_url": None},
     "access": {"admins": None, "users": None, "chats": None, "public": None},
     "answers": {"per_page": None, "excerpt_chars": None, "max_results": None},
@@ -146,6 +148,7 @@ def settings_from_mapping(
             excerpt_chars=_int(answers, "answers.excerpt_chars", 350, 80, 1000),
             max_results=_int(answers, "answers.max_results", 30, 1, 100),
         ),
+        index_wait_seconds=float(_int(raw, "index_wait_seconds", 60, 0, 3600)),
         config_path=config_path,
     )
 

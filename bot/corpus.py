@@ -169,7 +169,11 @@ _WORD = re.compile(r"[\w’'-]+")
 @dataclass(frozen=True)
 class _Unit:
     text: str
-    heading: bool = False  # a Markdown heading: certainly a title or section
+    level: int = 0  # Markdown heading level (1 for "#"); 0 for any other line
+
+    @property
+    def heading(self) -> bool:
+        return self.level > 0
 
 
 def parse_text(doc: str, text: str, markdown: bool = False) -> list[Document]:
@@ -204,13 +208,13 @@ def _units(text: str, markdown: bool) -> Iterator[_Unit]:
 def _markdown_units(lines: list[str]) -> Iterator[_Unit]:
     prose: list[str] = []
     for line in lines:
-        match = re.match(r"^#{1,6}\s+(.*?)\s*#*$", line)
+        match = re.match(r"^(#{1,6})\s+(.*?)\s*#*$", line)
         if match or re.match(r"^([-*_])\1{2,}$", line):
             if prose:
                 yield _Unit(" ".join(prose))
                 prose = []
-            if match and match.group(1):
-                yield _Unit(_strip_markdown(match.group(1)), heading=True)
+            if match and match.group(2):
+                yield _Unit(_strip_markdown(match.group(2)), level=len(match.group(1)))
             continue
         item = re.match(r"^(\s*[-*+]|\s*\d+[.)])\s+", line)
         if item and prose:
@@ -301,7 +305,7 @@ def _enough_for_article(units: list[_Unit]) -> bool:
 
 
 def _is_h1_break(current: list[_Unit], unit: _Unit) -> bool:
-    return any(not u.heading for u in current) and unit.text == unit.text.strip()
+    return unit.level == 1 and any(not u.heading for u in current)
 
 
 def _words(text: str) -> list[str]:
@@ -386,7 +390,7 @@ def _parse_article(doc: str, part: int, units: list[_Unit]) -> Document | None:
         elif _is_name_line(text):
             bylines.append(text)
             skip.add(idx)
-        elif _is_short_line(text):
+        elif _is_short_line(text) and (not _SENTENCE_END.search(text) or _is_header_line(nxt)):
             skip.add(idx)  # a lead photo's caption: headings do not come before the byline
     byline = " · ".join(dict.fromkeys(bylines)) or None
     authors = {re.sub(r"\s*\(.*\)$", "", b).strip().lower() for b in bylines}
@@ -440,11 +444,15 @@ def _header_length(units: list[_Unit]) -> int:
     return min(len(units), 8)
 
 
+def _is_header_line(text: str) -> bool:
+    return bool(_is_credit(text) or _BYLINE.match(text) or _is_date(text) or _is_name_line(text))
+
+
 def _header_follows(units: list[_Unit], start: int) -> bool:
     """After a standfirst, do header lines (credit, byline, date, names) come next?"""
     for unit in units[start : start + 3]:
         text = unit.text
-        if _is_credit(text) or _BYLINE.match(text) or _is_date(text) or _is_name_line(text):
+        if _is_header_line(text):
             return True
         if _is_paragraph(text):
             return False
