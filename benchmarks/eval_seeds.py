@@ -154,9 +154,8 @@ def baseline_run(seeds: Path, questions: list[Question]) -> Run:
 
 def product_run(seeds: Path, questions: list[Question]) -> Run:
     """bot.library.Library over a temporary copy of the seeds, with its own temporary index."""
-    from bot.library import Library
-
     from bot.config import settings_from_mapping
+    from bot.library import Library
 
     with tempfile.TemporaryDirectory(prefix="eval_seeds_") as tmp:
         base = Path(tmp)
