@@ -305,7 +305,7 @@ def fit_answer(answer: Answer, limit: int = MAX_MESSAGE) -> str:
 
 
 _SIMPLE_TAG = re.compile(r"</?(?:b|i|code)>")
-_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d{1,7});")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 
 
 def valid_html(text: str) -> bool:

@@ -27,14 +27,15 @@ MAX_TERMS = 32
 # Field weights over BM25 scores of each field; see README "Search quality" for how they were
 # chosen on the evaluation set.
 FIELD_BOOSTS = {"body": 1.0, "title": 0.3, "section": 0.4, "byline": 0.5}
-COORD = 0.4  # bonus for passages that match more of the question's words
 
 # Question words and fillers: they say how a user asks, not what about.
 QUESTION_WORDS = frozenset(
     "what whats who whos whom whose which why how where when did do does is are was were can "
     "could would should will tell me please know anything something say says said happen "
-    "happened mean means".split()
+    "happened mean means get got give gave go went himself herself themselves".split()
 )
+# "how many", "how long", ...: the second word only says what kind of answer is wanted.
+_HOW_X = re.compile(r"\bhow\s+(many|much|long|old|often|far|big|soon)\b", re.IGNORECASE)
 
 _PHRASE = re.compile(r"[\"“”„«»]([^\"“”„«»]{1,200})[\"“”„«»]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -82,6 +83,10 @@ def clean_question(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUESTION_CHARS]
 
 
+def _plain_words(text: str) -> list[str]:
+    return [t.text for t in _plain(text)]
+
+
 def analyze(text: str) -> list[str]:
     return [t.text for t in _stem(text)]
 
@@ -94,7 +99,7 @@ def parse_question(text: str) -> Question:
         if len(stems) > 1:
             phrases.append(tuple(stems))
     words = [t.text for t in _plain(text)]
-    content = " ".join(w for w in words if w not in QUESTION_WORDS)
+    content = " ".join(w for w in _plain_words(_HOW_X.sub(" ", text)) if w not in QUESTION_WORDS)
     terms = analyze(content) or analyze(text)
     return Question(
         text=text,
@@ -111,7 +116,7 @@ def build_query(question: Question) -> Q.Query | None:
         Q.Or([Q.Term(field, term, boost=boost) for field, boost in FIELD_BOOSTS.items()])
         for term in question.terms
     ]
-    words: Q.Query = Q.Or(groups, scale=COORD) if len(groups) > 1 else groups[0]
+    words: Q.Query = Q.Or(groups) if len(groups) > 1 else groups[0]
     if not question.phrases:
         return words
     required = [Q.Phrase("body", list(p)) for p in question.phrases]
@@ -205,7 +210,7 @@ class PassageSearcher:
         for word in question.words:
             if len(word) < 3 or not word.isalpha() or word in STOP or word in QUESTION_WORDS:
                 continue
-            if reader.doc_frequency("spell", word):
+            if reader.doc_frequency("spell", word) or _known_stem(reader, word):
                 continue
             corrector = corrector or searcher.corrector("spell")
             for maxdist in (1, 2) if len(word) > 4 else (1,):
@@ -224,6 +229,11 @@ class PassageSearcher:
             return fixed.capitalize() if word[:1].isupper() else fixed
 
         return re.sub(r"\w+", swap, question.text)
+
+
+def _known_stem(reader, word: str) -> bool:
+    """'trained' is no typo when the index has 'training': the search finds it by stem."""
+    return any(reader.doc_frequency("body", stem) for stem in analyze(word))
 
 
 def _fold(word: str) -> str:
