@@ -210,11 +210,17 @@ class PassageSearcher:
         for word in question.words:
             if len(word) < 3 or not word.isalpha() or word in STOP or word in QUESTION_WORDS:
                 continue
-            if reader.doc_frequency("spell", word) or _known_stem(reader, word):
+            if reader.doc_frequency("spell", word):
                 continue
+            # "trained" is no typo when the index has "training": the stem finds it. Such a
+            # word may only be corrected to a spelling with the same stem ("enginer").
+            stems = analyze(word)
+            known = any(reader.doc_frequency("body", stem) for stem in stems)
             corrector = corrector or searcher.corrector("spell")
             for maxdist in (1, 2) if len(word) > 4 else (1,):
-                found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
+                found = corrector.suggest(word, limit=5, maxdist=maxdist, prefix=1)
+                if known:
+                    found = [f for f in found if analyze(f) == stems]
                 if found:
                     replacements[word] = found[0]
                     break
@@ -229,11 +235,6 @@ class PassageSearcher:
             return fixed.capitalize() if word[:1].isupper() else fixed
 
         return re.sub(r"\w+", swap, question.text)
-
-
-def _known_stem(reader, word: str) -> bool:
-    """'trained' is no typo when the index has 'training': the search finds it by stem."""
-    return any(reader.doc_frequency("body", stem) for stem in analyze(word))
 
 
 def _fold(word: str) -> str:
