@@ -167,12 +167,19 @@ def render_html(answer: Answer, limit: int = TELEGRAM_LIMIT) -> str:
     head = _head_html(answer)
     blocks = [_result_html(answer.offset + i + 1, r) for i, r in enumerate(answer.results)]
     message = "\n\n".join([head, *blocks])
-    if len(message) <= limit:
-        return message
-    # Too long (large per_page or excerpt settings): shorten every excerpt evenly.
-    budget = (limit - len(head) - 2) // len(answer.results) - 2
-    blocks = [_result_html(answer.offset + i + 1, r, budget) for i, r in enumerate(answer.results)]
-    return "\n\n".join([head, *blocks])[:limit]
+    # Too long (large per_page or excerpt settings): shorten every excerpt evenly until it
+    # fits. Never cut the HTML itself, which could break a tag or an entity.
+    budget = (limit - len(head)) // len(answer.results)
+    while len(message) > limit and budget > 0:
+        budget = budget * 4 // 5
+        blocks = [
+            _result_html(answer.offset + i + 1, r, budget) for i, r in enumerate(answer.results)
+        ]
+        message = "\n\n".join([head, *blocks])
+    while len(message) > limit and len(blocks) > 1:
+        blocks.pop()
+        message = "\n\n".join([head, *blocks])
+    return message
 
 
 def _head_html(answer: Answer) -> str:
@@ -202,7 +209,7 @@ def _result_html(number: int, result: Result, budget: int | None = None) -> str:
     excerpt, marks = result.excerpt, result.marks
     citation = _citation_html(result)
     if budget is not None:
-        room = max(40, budget - len(citation) - 8)
+        room = max(20, budget - len(citation) - 8)
         if len(excerpt) > room:
             excerpt = excerpt[: room - 1].rstrip() + ELLIPSIS
             marks = tuple((s, e) for s, e in marks if e <= room - 1)

@@ -1,0 +1,94 @@
+"""Settings: defaults, validation with one line naming the key, secrets from the environment."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings, settings_from_mapping
+
+
+def test_defaults_and_relative_paths(tmp_path: Path) -> None:
+    s = settings_from_mapping({}, tmp_path, {})
+    assert s.seeds_dir == tmp_path / "seeds" and s.index_dir == tmp_path / "index"
+    assert s.telegram.base_url == "https://api.telegram.org/bot"
+    assert s.telegram.token is None
+    assert not s.access.public and s.access.admins == frozenset()
+    assert (s.answers.per_page, s.answers.excerpt_chars) == (3, 350)
+
+
+def test_shipped_config_is_valid() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    s = load_settings(str(repo / "config.yaml"), env={})
+    assert s.seeds_dir == repo / "seeds"
+
+
+def test_config_file_paths_are_relative_to_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "c.yaml").write_text("seeds_dir: docs\nindex_dir: /abs/idx\n")
+    s = load_settings(str(tmp_path / "conf" / "c.yaml"), env={})
+    assert s.seeds_dir == tmp_path / "conf" / "docs"
+    assert s.index_dir == Path("/abs/idx")
+
+
+def test_token_and_base_url_come_from_the_environment(tmp_path: Path) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": "123:SECRET", "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot"}
+    s = settings_from_mapping({"telegram": {"base_url": "https://x.example/bot"}}, tmp_path, env)
+    assert s.telegram.token == "123:SECRET"
+    assert s.telegram.base_url == "http://127.0.0.1:9/bot"
+    assert "SECRET" not in repr(s)
+
+
+def test_access_lists(tmp_path: Path) -> None:
+    raw = {"access": {"admins": [1], "users": [2, 3], "chats": [-100], "public": True}}
+    s = settings_from_mapping(raw, tmp_path, {})
+    assert s.access.admins == {1} and s.access.users == {2, 3} and s.access.chats == {-100}
+    assert s.access.public is True
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"seeds_dir": 5}, "seeds_dir"),
+        ({"seeds_dir": ""}, "seeds_dir"),
+        ({"telegram": "x"}, "telegram"),
+        ({"access": {"users": "1,2"}}, "access.users"),
+        ({"access": {"chats": [True]}}, "access.chats"),
+        ({"access": {"public": "true"}}, "access.public"),
+        ({"answers": {"excerpt_chars": 5}}, "answers.excerpt_chars"),
+        ({"answers": {"max_results": 1.5}}, "answers.max_results"),
+        ({"index_wait_seconds": -1}, "index_wait_seconds"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path: Path, raw: dict, key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        settings_from_mapping(raw, tmp_path, {})
+    message = str(err.value)
+    assert message.startswith(f"{key}:") and "\n" not in message
+
+
+def test_unknown_keys_are_warned(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        settings_from_mapping({"seed_dir": "x", "access": {"admin": [1]}}, tmp_path, {})
+    assert "seed_dir" in caplog.text and "access.admin" in caplog.text
+
+
+def test_missing_default_config_means_defaults(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BOT_CONFIG", raising=False)
+    assert load_settings(None, env={}).seeds_dir == tmp_path / "seeds"
+
+
+def test_invalid_yaml_and_wrong_shape(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("access: [\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(str(bad), env={})
+    bad.write_text("just a string\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_settings(str(bad), env={})
+    bad.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(ConfigError):
+        load_settings(str(bad), env={})
