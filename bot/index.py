@@ -15,53 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import (
-    Analyzer,
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import FileIndex, LockError
-from whoosh.support.charset import accent_map
 
+from bot.analysis import plain_analyzer, stemming_analyzer
 from bot.corpus import Document, SeedFile, Skipped
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: a new name means a fresh build beside the old
 # index, which keeps answering until the new one is complete.
-INDEX_NAME = "passages_v1"
+INDEX_NAME = "passages_v2"
 KEY_SEP = "\x1f"
-
-# Words too common to carry meaning in a question or a passage.
-STOP = frozenset(STOP_WORDS) | frozenset(
-    "about after all also am any been before being both but could did do does doing down during "
-    "each few further had has having he her here hers him his how i into its itself just me more "
-    "most my no nor now off once only other our ours out over own same she should so some such "
-    "than their theirs them then there these they those through too under until up very was were "
-    "what where which while who whom whose why would".split()
-)
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
-
-
-def stemming_analyzer() -> Analyzer:
-    """Lower-case, accent-folded (Rémy = Remy), stop words out, Porter-stemmed."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(stoplist=STOP, minsize=2)
-        | StemFilter(cachesize=-1)
-    )
-
-
-def plain_analyzer() -> Analyzer:
-    """Unstemmed words for "did you mean": corrections must be real words, not stems."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def make_schema() -> Schema:

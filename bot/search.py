@@ -20,7 +20,8 @@ from whoosh import scoring
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from bot.index import STOP, open_index, plain_analyzer, stemming_analyzer
+from bot.analysis import STOP, plain_analyzer, stemming_analyzer
+from bot.index import open_index
 
 MAX_QUESTION_CHARS = 500
 MAX_TERMS = 32

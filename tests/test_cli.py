@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.index import INDEX_NAME
 from tests.conftest import REPO
 
 
@@ -160,12 +161,14 @@ def test_index_busy_exits_with_a_clear_message(project: Path) -> None:
             sys.executable,
             "-c",
             "import sys, time; from whoosh import index; "
-            "ix = index.open_dir(sys.argv[1], indexname='passages_v1'); w = ix.writer(); "
+            "ix = index.open_dir(sys.argv[1], indexname=sys.argv[2]); w = ix.writer(); "
             "print('locked', flush=True); time.sleep(30)",
             str(project / "index"),
+            INDEX_NAME,
         ],
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},  # the index's schema names bot.analysis
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
