@@ -37,6 +37,31 @@ QUESTION_WORDS = frozenset(
 )
 # "how many", "how long", ...: the second word only says what kind of answer is wanted.
 _HOW_X = re.compile(r"\bhow\s+(many|much|long|old|often|far|big|soon)\b", re.IGNORECASE)
+_WHEN = re.compile(r"^\s*when\b|\bwhat (year|date|month|day|time)\b", re.IGNORECASE)
+
+# Answer types: a passage that holds the kind of thing asked for ("how many" -> a number,
+# "when" -> a date) ranks a little higher among the best matches.
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    "|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few"
+)
+_DURATION = "years?|months?|weeks?|days?|hours?|minutes?|decades?"
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+EXPECTS = {
+    "number": re.compile(rf"\d|\b({_NUMBER_WORDS}|{_DURATION})\b", re.IGNORECASE),
+    "time": re.compile(rf"\b(1[89]|20)\d\d\b|\b({_MONTHS})\b", re.IGNORECASE),
+}
+ANSWER_TYPE_BONUS = 1.2
+RERANK_DEPTH = 30
+
+
+def _expects(text: str) -> str | None:
+    if _HOW_X.search(text):
+        return "number"
+    if _WHEN.search(text):
+        return "time"
+    return None
+
 
 _PHRASE = re.compile(r"[\"“”„«»]([^\"“”„«»]{1,200})[\"“”„«»]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -72,6 +97,7 @@ class Question:
     terms: tuple[str, ...]  # stemmed, stop words out, in order, unique
     phrases: tuple[tuple[str, ...], ...]  # stemmed words of each quoted phrase
     words: tuple[str, ...]  # unstemmed, lower-cased words (for spelling correction)
+    expects: str | None = None  # the kind of answer asked for: "number", "time"
 
 
 _stem = stemming_analyzer()
@@ -107,6 +133,7 @@ def parse_question(text: str) -> Question:
         terms=tuple(dict.fromkeys(terms))[:MAX_TERMS],
         phrases=tuple(phrases[:4]),
         words=tuple(dict.fromkeys(words)),
+        expects=_expects(text),
     )
 
 
@@ -179,13 +206,14 @@ class PassageSearcher:
         if searcher is None or not question.terms:
             return SearchResult((), 0, None)
         depth = max(depth, offset + limit)
-        hits, total = self._run(searcher, question, limit, offset, depth)
+        # A question with a misspelt word is answered for its correction when that finds
+        # anything; otherwise as typed.
         corrected = self._correct(searcher, question)
         if corrected is not None:
-            fixed = parse_question(corrected)
-            better, better_total = self._run(searcher, fixed, limit, offset, depth)
-            if better_total:
-                return SearchResult(better, better_total, corrected)
+            hits, total = self._run(searcher, parse_question(corrected), limit, offset, depth)
+            if total:
+                return SearchResult(hits, total, corrected)
+        hits, total = self._run(searcher, question, limit, offset, depth)
         return SearchResult(hits, total, None)
 
     def _run(
@@ -194,14 +222,23 @@ class PassageSearcher:
         query = build_query(question)
         if query is None:
             return (), 0
+        depth = max(depth, RERANK_DEPTH) if question.expects else depth
         results = searcher.search(query, limit=depth)
         if question.phrases and results.is_empty():
             # The phrase is not in the text: fall back to its words, all optional.
-            loose = Question(question.text, question.terms, (), question.words)
+            loose = Question(question.text, question.terms, (), question.words, question.expects)
             results = searcher.search(build_query(loose), limit=depth)
+        ranked = [(r.score, r) for r in results]
+        if question.expects:
+            pattern = EXPECTS[question.expects]
+            ranked = [
+                (score * (ANSWER_TYPE_BONUS if pattern.search(r["body"]) else 1.0), r)
+                for score, r in ranked
+            ]
+            ranked.sort(key=lambda pair: -pair[0])
         terms = set(question.terms)
-        hits = tuple(_hit(r, terms) for r in results[offset : offset + limit])
-        return hits, results.scored_length()
+        page = ranked[offset : offset + limit]
+        return tuple(_hit(r, terms, score) for score, r in page), len(ranked)
 
     def _correct(self, searcher: Searcher, question: Question) -> str | None:
         """The question with words the index has never seen replaced by close words it has."""
@@ -242,7 +279,7 @@ def _fold(word: str) -> str:
     return next((t.text for t in _plain(word)), word.lower())
 
 
-def _hit(result, terms: set[str]) -> Hit:
+def _hit(result, terms: set[str], score: float) -> Hit:
     fields = result.fields()
     text = fields["body"]
     return Hit(
@@ -252,7 +289,7 @@ def _hit(result, terms: set[str]) -> Hit:
         byline=fields.get("byline") or None,
         section=fields.get("section") or None,
         passage=int(fields["passage"]),
-        score=float(result.score),
+        score=float(score),
         text=text,
         spans=match_spans(text, terms),
     )
