@@ -385,7 +385,24 @@ class ChatBot:
 
     async def _gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Runs first for every update. Lets through only what is addressed to the bot by someone
-        who may ask; everything else stops here (ApplicationHandlerStop)."""
+        who may ask; everything else stops here (ApplicationHandlerStop).
+
+        Fails closed: PTB hands an exception from this group to the error handler and then goes
+        on to the next group, so a refusal that cannot be sent (Bot API down) must still stop
+        the update, or the stranger would be answered after all.
+        """
+        try:
+            await self._check_access(update, context)
+        except ApplicationHandlerStop:
+            raise
+        except NetworkError as exc:
+            log.warning("access check could not reply%s: %s", _describe_update(update), exc)
+            raise ApplicationHandlerStop from None
+        except Exception:
+            log.exception("access check failed%s; update dropped", _describe_update(update))
+            raise ApplicationHandlerStop from None
+
+    async def _check_access(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         bot = context.bot
         query = update.callback_query
         if query is not None:
