@@ -126,9 +126,13 @@ def cmd_run(settings: Settings) -> int:
         )
     from bot import chat  # the Telegram layer is only imported when the bot runs
 
+    # A running bot says what it does: INFO with timestamps (the token is redacted by chat).
+    logging.getLogger().handlers[0].setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logging.getLogger("bot").setLevel(logging.INFO)
     library = Library(settings)
     try:
-        library.ensure_index()
         return chat.run(settings, library)
     finally:
         library.close()

@@ -46,6 +46,7 @@ class Library:
         self.lock_timeout = lock_timeout
         self._searcher = PassageSearcher(settings.index_dir)
         self._reindexing = threading.Lock()
+        self._sources: tuple[object, list[Source]] | None = None  # (read from, list)
 
     # --- questions ---
 
@@ -63,19 +64,25 @@ class Library:
         )
 
     def sources(self) -> list[Source]:
-        """Every article with its passage count, in seed-file order."""
+        """Every article with its passage count, in seed-file order. Reading every stored
+        passage is slow on a large index, so the list is kept until the index changes."""
         searcher = self._searcher.searcher()
         if searcher is None:
             return []
+        cached = self._sources
+        if cached is not None and cached[0] is searcher:
+            return cached[1]
         articles: dict[tuple[str, int], list] = {}
         for fields in searcher.all_stored_fields():
             key = (fields["doc"], int(fields["part"]))
             entry = articles.setdefault(key, [fields["title"], fields.get("byline") or None, 0])
             entry[2] += 1
-        return [
+        sources = [
             Source(doc=doc, title=title, byline=byline, passages=n)
             for (doc, _), (title, byline, n) in sorted(articles.items())
         ]
+        self._sources = (searcher, sources)
+        return sources
 
     def stats(self) -> Stats:
         sources = self.sources()

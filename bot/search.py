@@ -250,15 +250,14 @@ class PassageSearcher:
                 continue
             if reader.doc_frequency("spell", word):
                 continue
-            # "trained" is no typo when the index has "training": the stem finds it. Such a
-            # word may only be corrected to a spelling with the same stem ("enginer").
-            stems = analyze(word)
-            known = any(reader.doc_frequency("body", stem) for stem in stems)
+            # "trained" or "surrender" is no typo when the index has "training" or
+            # "surrendered": the search finds it by its stem, so leave it alone.
+            if any(reader.doc_frequency("body", stem) for stem in analyze(word)):
+                continue
             corrector = corrector or searcher.corrector("spell")
-            for maxdist in (1, 2) if len(word) > 4 else (1,):
-                found = corrector.suggest(word, limit=5, maxdist=maxdist, prefix=1)
-                if known:
-                    found = [f for f in found if analyze(f) == stems]
+            # One edit for short words ("alert" is not "apart"), two for longer ones.
+            for maxdist in (1, 2) if len(word) > 6 else (1,):
+                found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
                 if found:
                     replacements[word] = found[0]
                     break

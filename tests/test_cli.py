@@ -75,11 +75,11 @@ def test_ask_text_output_cites(project: Path) -> None:
 
 
 def test_batch_mode_one_json_object_a_line(project: Path) -> None:
-    questions = "milad enginer\n\nwho is olaf scholz\nzzzzqqqq\n"
+    questions = "milad enginner\n\nwho is olaf scholz\nzzzzqqqq\n"
     result = run_bot("ask", "--json", "-", cwd=project, stdin=questions)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
-    assert [x["question"] for x in lines] == ["milad enginer", "who is olaf scholz", "zzzzqqqq"]
+    assert [x["question"] for x in lines] == ["milad enginner", "who is olaf scholz", "zzzzqqqq"]
     assert lines[0]["suggestion"] == "milad engineer"
     assert lines[1]["hits"][0]["doc"] == "003_8bcd5ffcf3b6bc76.txt"
     assert lines[2]["hits"] == []  # no match is a success

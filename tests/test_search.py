@@ -55,8 +55,9 @@ def test_phrase_not_in_text_falls_back_to_words(shipped_library: Library) -> Non
     ("typo", "fixed"),
     [
         ("amrouni brothr", "brother"),
-        ("milad enginer", "engineer"),
+        ("milad enginner", "engineer"),
         ("smuglers idlib", "smugglers"),
+        ("draghi negotiatng skills", "negotiating"),
     ],
 )
 def test_typos_are_corrected_from_the_index_vocabulary(
@@ -69,6 +70,11 @@ def test_typos_are_corrected_from_the_index_vocabulary(
 
 def test_no_suggestion_for_correct_words(shipped_library: Library) -> None:
     assert shipped_library.ask("Milad engineer").suggestion is None
+    # Not in the text as typed, but its stem is ("surrendered"): found, not "corrected".
+    answer = shipped_library.ask("fighters surrender")
+    assert answer.suggestion is None and answer.results
+    # A short unknown word is not bent two edits away into another word.
+    assert shipped_library.ask("alert").suggestion is None
 
 
 def test_second_article_passages_cite_their_own_title(shipped_library: Library) -> None:
