@@ -180,3 +180,23 @@ def test_index_busy_exits_with_a_clear_message(project: Path) -> None:
         holder.kill()
         holder.wait(timeout=10)
     assert "1 added" in run_bot("index", cwd=project).stdout
+
+
+def test_output_closed_early_is_not_an_error(project: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BOT_CONFIG"}
+    env["PYTHONPATH"] = str(REPO)
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "-"],
+        cwd=project,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert bot.stdin is not None and bot.stdout is not None
+    bot.stdin.write(b"syria\n" * 2000)
+    bot.stdin.close()
+    bot.stdout.readline()
+    bot.stdout.close()  # like `| head -1`
+    assert bot.wait(timeout=120) == 0
+    assert bot.stderr is not None and b"Traceback" not in bot.stderr.read()
