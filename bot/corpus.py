@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,7 +75,15 @@ def list_seed_paths(seeds_dir: Path) -> list[Path]:
     root = seeds_dir.resolve()
     found = []
     for path in sorted(seeds_dir.rglob("*")):
-        if path.suffix.lower() not in SUFFIXES or any(p.startswith(".") for p in path.parts):
+        # Hidden means hidden inside the seeds folder: a seeds folder under ~/.config or
+        # reached through "../" must not make every file look hidden (that indexed nothing,
+        # and a reindex then removed every document; tests/test_security.py).
+        inside = path.relative_to(seeds_dir).parts
+        if path.suffix.lower() not in SUFFIXES or any(p.startswith(".") for p in inside):
+            continue
+        if not _utf8_name(inside):
+            # Whoosh stores names as UTF-8; one such name used to fail the whole reindex.
+            log.warning("skipped %s: the file name is not valid UTF-8", _printable(inside))
             continue
         try:
             resolved = path.resolve(strict=True)
@@ -86,6 +95,18 @@ def list_seed_paths(seeds_dir: Path) -> list[Path]:
         else:
             log.warning("skipped %s: links outside the seeds folder", path.name)
     return found
+
+
+def _utf8_name(parts: tuple[str, ...]) -> bool:
+    try:
+        "/".join(parts).encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as lone surrogates
+        return False
+    return True
+
+
+def _printable(parts: tuple[str, ...]) -> str:
+    return os.fsencode("/".join(parts)).decode("utf-8", "backslashreplace")
 
 
 def read_seed(path: Path, seeds_dir: Path) -> SeedFile | Skipped:
