@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         settings = load_settings(args.config)
         if not settings.seeds_dir.is_dir():
             raise ConfigError(f"seeds_dir: folder {settings.seeds_dir} not found")
+        _check_index_dir(settings)
         if args.command == "index":
             return cmd_index(settings)
         if args.command == "ask":
@@ -82,6 +83,21 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         # `python -m bot ask ... | head`: the reader left; that is not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:
+        # A full disk or a file size limit during a reindex is no bug of ours and no user
+        # mistake: say what the system said, in one line (tests/test_faults.py).
+        print(f"failed: {exc}; the previous index keeps answering", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _check_index_dir(settings: Settings) -> None:
+    """index_dir may be missing (it is created) but not be, or lie under, a file: otherwise
+    the first write fails deep in Whoosh with a traceback (tests/test_security.py)."""
+    path = settings.index_dir
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    if not path.is_dir():
+        raise ConfigError(f"index_dir: {path} is not a folder")
 
 
 def cmd_index(settings: Settings) -> int:
