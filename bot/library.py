@@ -51,6 +51,10 @@ class Library:
     # --- questions ---
 
     def ask(self, question: str, limit: int = 5, offset: int = 0) -> Answer:
+        # Lone surrogates (undecodable bytes in argv or stdin, kept by Python's
+        # surrogateescape) went through the search into the Answer, which then could not be
+        # encoded for output; make them U+FFFD here (tests/test_properties.py).
+        question = question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         text = clean_question(question)
         depth = max(self.settings.answers.max_results, offset + limit)
         found = self._searcher.search(text, limit=limit, offset=offset, depth=depth)
