@@ -44,6 +44,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.answer import Answer, render_html, render_text
 from bot.config import Settings
@@ -97,6 +98,7 @@ def build_application(settings: Settings, library: Library) -> Application:
         .base_url(base_url)
         .base_file_url(_file_url(base_url))
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .get_updates_request(_PollingRequest(connection_pool_size=1))  # PTB default pool size
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .build()
@@ -131,6 +133,22 @@ def run(settings: Settings, library: Library) -> int:
         return 1
     log.info("bot stopped")
     return 0
+
+
+class _PollingRequest(HTTPXRequest):
+    """getUpdates as PTB does it, except that a 401 or 404 is an outage to wait out.
+
+    PTB ends polling for good on those (InvalidToken) while the process runs on: a deaf bot
+    that neither answers nor exits (tests/test_faults.py). A bad token at start-up still stops
+    the bot, because getMe does not go through this request; later, a proxy or a self-hosted
+    Bot API server answering 401/404 for a while is retried with PTB's backoff, and logged.
+    """
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if code in (401, 404):
+            raise NetworkError(f"the Bot API answered {code} to getUpdates; retrying")
+        return code, payload
 
 
 def _file_url(base_url: str) -> str:
