@@ -168,7 +168,7 @@ _SHARE = re.compile(
 _COMMENTS = re.compile(
     r"^((show|view|load|see)\s+(all\s+)?\d*\s*comments?|\d+\s+comments?|comments?"
     r"|leave a (comment|reply)|add (a|your) comment|join the discussion"
-    r"|(\d+\s+)?responses? to .+|reader comments)\s*:?$",
+    r"|(\d+|one)\s+responses?\s+to\s+.+|reader comments)\s*:?$",
     re.IGNORECASE,
 )
 _COMMENTS_CLOSED = re.compile(r"^comments are closed\.?$", re.IGNORECASE)
@@ -205,6 +205,14 @@ def parse_text(doc: str, text: str, markdown: bool = False) -> list[Document]:
         article = _parse_article(doc, len(articles), chunk)
         if article is not None:
             articles.append(article)
+    if not articles and units:
+        # Nothing looked like running text (a lone line ending in ":", a list of fragments):
+        # better every line as a passage than a document that cannot be found at all.
+        lines = [u.text for u in units]
+        body = lines[1:] or lines
+        passages = [p for text in body for p in split_long(text, MAX_PASSAGE_CHARS)]
+        numbered = tuple(Passage(i, text, None) for i, text in enumerate(passages, start=1))
+        articles.append(Document(doc, 0, _title_text(lines[0]), None, numbered))
     return articles
 
 

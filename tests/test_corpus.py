@@ -193,3 +193,19 @@ def test_load_corpus_skips_bad_files_and_reads_the_rest(tmp_path: Path) -> None:
     files, skipped = load_corpus(tmp_path)
     assert [f.doc for f in files] == ["good.txt"]
     assert sorted(s.doc for s in skipped) == ["bad.txt", "folder.txt", "loop.txt"]
+
+
+def test_text_that_looks_like_no_article_is_still_indexed() -> None:
+    # A lone paragraph ending in ":" is neither a sentence nor a heading.
+    (article,) = parse_text("t.txt", "Nikola Tesla\n\nTesla was critical of relativity, saying:\n")
+    assert article.title == "Nikola Tesla"
+    assert [p.text for p in article.passages] == ["Tesla was critical of relativity, saying:"]
+
+
+def test_a_title_starting_with_response_to_is_not_a_comment_thread() -> None:
+    text = "Response to self antigen imprints regulatory memory in tissues\n\n" + (
+        "Immune homeostasis in tissues is achieved through a delicate balance. " * 3
+    )
+    (article,) = parse_text("s.txt", text)
+    assert article.title.startswith("Response to self antigen")
+    assert "homeostasis" in article.passages[0].text
