@@ -17,16 +17,19 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import FileIndex, LockError
+from whoosh.query import Term
 
-from bot.analysis import plain_analyzer, stemming_analyzer
+from bot.analysis import STOP, plain_analyzer, stemming_analyzer
 from bot.corpus import Document, SeedFile, Skipped
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: a new name means a fresh build beside the old
 # index, which keeps answering until the new one is complete.
-INDEX_NAME = "passages_v2"
+INDEX_NAME = "passages_v3"
 KEY_SEP = "\x1f"
+VOCABULARY = Term("kind", "words")
+_PLAIN = plain_analyzer()
 
 
 def make_schema() -> Schema:
@@ -41,7 +44,10 @@ def make_schema() -> Schema:
         byline=TEXT(analyzer=stem, stored=True, phrase=False),
         section=TEXT(analyzer=stem, stored=True, phrase=False),
         body=TEXT(analyzer=stem, stored=True),
+        # Unstemmed words for "did you mean", one document of them per seed file (not per
+        # passage): the corrector needs only which words exist and how common they are.
         spell=TEXT(analyzer=plain_analyzer(), phrase=False),
+        kind=ID(),  # "words" on those vocabulary documents; passages have none
         digest=STORED(),
     )
 
@@ -131,9 +137,9 @@ def update_index(
         raise IndexBusy("another reindex is running") from None
     skipped_notes = [str(s) for s in skipped]
     try:
-        with writer.reader() as reader:
-            before = indexed_versions(reader)
-            counts = _passage_counts(reader, before)
+        with writer.searcher() as searcher:
+            before = indexed_versions(searcher.reader())
+            counts = _passage_counts(searcher, before)
         added = [d for d in current if d not in before]
         changed = [d for d in current if d in before and before[d] != current[d]]
         removed = [d for d in before if d not in current]
@@ -160,9 +166,11 @@ def update_index(
     except BaseException:
         writer.cancel()
         raise
+    with ix.searcher() as searcher:
+        passages = passage_count(searcher)
     return ReindexSummary(
         documents=len(current),
-        passages=ix.doc_count(),
+        passages=passages,
         added=len(added),
         changed=len(changed),
         removed=len(removed),
@@ -174,17 +182,41 @@ def update_index(
     )
 
 
-def _passage_counts(reader, versions: dict[str, str]) -> dict[str, int]:
-    return {doc: reader.doc_frequency("doc", doc) for doc in versions}
+def _passage_counts(searcher, docs: Iterable[str]) -> dict[str, int]:
+    """Live passages per seed file (deleted ones excluded, the vocabulary document too)."""
+    return {doc: sum(1 for _ in searcher.docs_for_query(Term("doc", doc))) - 1 for doc in docs}
+
+
+def passage_count(searcher) -> int:
+    return searcher.doc_count() - sum(1 for _ in searcher.docs_for_query(VOCABULARY))
 
 
 def add_seed(writer, seed: SeedFile) -> int:
-    """Add every passage of a seed file; returns how many."""
+    """Add every passage of a seed file, and its vocabulary document; returns how many
+    passages."""
     n = 0
     version = f"{seed.doc}{KEY_SEP}{seed.digest}"
+    words: set[str] = set()
     for article in seed.articles:
         n += _add_article(writer, article, version, seed.digest)
+        for text in (article.title, *(p.text for p in article.passages)):
+            words.update(spelling_words(text))
+    writer.add_document(
+        key=f"{seed.doc}{KEY_SEP}words",
+        doc=seed.doc,
+        version=version,
+        kind="words",
+        spell=" ".join(sorted(words)),
+    )
     return n
+
+
+def spelling_words(text: str) -> set[str]:
+    """Words worth offering as a correction: alphabetic, three letters or more, not stop
+    words."""
+    return {
+        t.text for t in _PLAIN(text) if len(t.text) >= 3 and t.text.isalpha() and t.text not in STOP
+    }
 
 
 def _add_article(writer, article: Document, version: str, digest: str) -> int:
@@ -199,7 +231,6 @@ def _add_article(writer, article: Document, version: str, digest: str) -> int:
             byline=article.byline or "",
             section=p.section or "",
             body=p.text,
-            spell=" ".join(x for x in (article.title, p.section, p.text) if x),
             digest=digest,
         )
     return len(article.passages)

@@ -78,6 +78,8 @@ class Library:
             return cached[1]
         articles: dict[tuple[str, int], list] = {}
         for fields in searcher.all_stored_fields():
+            if "passage" not in fields:
+                continue  # a vocabulary document, not a passage
             key = (fields["doc"], int(fields["part"]))
             entry = articles.setdefault(key, [fields["title"], fields.get("byline") or None, 0])
             entry[2] += 1
