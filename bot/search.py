@@ -53,6 +53,7 @@ EXPECTS = {
 }
 ANSWER_TYPE_BONUS = 1.2
 RERANK_DEPTH = 30
+CORRECTION_CACHE = 10_000  # words remembered per thread and index generation
 
 
 def _expects(text: str) -> str | None:
@@ -125,7 +126,7 @@ def parse_question(text: str) -> Question:
         stems = analyze(match.group(1))
         if len(stems) > 1:
             phrases.append(tuple(stems))
-    words = [t.text for t in _plain(text)]
+    words = _plain_words(text)
     content = " ".join(w for w in _plain_words(_HOW_X.sub(" ", text)) if w not in QUESTION_WORDS)
     terms = analyze(content) or analyze(text)
     return Question(
@@ -137,14 +138,22 @@ def parse_question(text: str) -> Question:
     )
 
 
+class _Union(Q.Or):
+    """OR as a tree of binary union matchers. On indexes of up to 5,000 passages Whoosh would
+    otherwise pick its array matcher, which fills and clears a 2,048-slot Python array for every
+    word of every question: measured 40% slower on the seeds, with identical results."""
+
+    matcher_type = Q.Or.DEFAULT_MATCHER
+
+
 def build_query(question: Question) -> Q.Query | None:
     if not question.terms:
         return None
     groups = [
-        Q.Or([Q.Term(field, term, boost=boost) for field, boost in FIELD_BOOSTS.items()])
+        _Union([Q.Term(field, term, boost=boost) for field, boost in FIELD_BOOSTS.items()])
         for term in question.terms
     ]
-    words: Q.Query = Q.Or(groups) if len(groups) > 1 else groups[0]
+    words: Q.Query = _Union(groups) if len(groups) > 1 else groups[0]
     if not question.phrases:
         return words
     required = [Q.Phrase("body", list(p)) for p in question.phrases]
@@ -187,6 +196,8 @@ class PassageSearcher:
                 self._all.remove(s)
                 self._all.append(fresh)
             s = fresh
+        if s is not getattr(local, "searcher", None):
+            local.corrections = {}  # word -> correction, valid for this searcher's index only
         local.searcher, local.epoch, local.checked = s, self._epoch, now
         return s
 
@@ -242,25 +253,16 @@ class PassageSearcher:
 
     def _correct(self, searcher: Searcher, question: Question) -> str | None:
         """The question with words the index has never seen replaced by close words it has."""
-        reader = searcher.reader()
-        corrector = None
+        cache: dict[str, str | None] = self._local.corrections
         replacements: dict[str, str] = {}
         for word in question.words:
-            if len(word) < 3 or not word.isalpha() or word in STOP or word in QUESTION_WORDS:
-                continue
-            if reader.doc_frequency("spell", word):
-                continue
-            # "trained" or "surrender" is no typo when the index has "training" or
-            # "surrendered": the search finds it by its stem, so leave it alone.
-            if any(reader.doc_frequency("body", stem) for stem in analyze(word)):
-                continue
-            corrector = corrector or searcher.corrector("spell")
-            # One edit for short words ("alert" is not "apart"), two for longer ones.
-            for maxdist in (1, 2) if len(word) > 6 else (1,):
-                found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
-                if found:
-                    replacements[word] = found[0]
-                    break
+            if word not in cache:
+                if len(cache) > CORRECTION_CACHE:
+                    cache.clear()
+                cache[word] = _correction(searcher, word)
+            fixed = cache[word]
+            if fixed is not None:
+                replacements[word] = fixed
         if not replacements:
             return None
 
@@ -272,6 +274,26 @@ class PassageSearcher:
             return fixed.capitalize() if word[:1].isupper() else fixed
 
         return re.sub(r"\w+", swap, question.text)
+
+
+def _correction(searcher: Searcher, word: str) -> str | None:
+    """The closest common word of the index for a word it has never seen, if any."""
+    if len(word) < 3 or not word.isalpha() or word in STOP or word in QUESTION_WORDS:
+        return None
+    reader = searcher.reader()
+    if reader.doc_frequency("spell", word):
+        return None
+    # "trained" or "surrender" is no typo when the index has "training" or "surrendered":
+    # the search finds it by its stem, so leave it alone.
+    if any(reader.doc_frequency("body", stem) for stem in analyze(word)):
+        return None
+    corrector = searcher.corrector("spell")
+    # One edit for short words ("alert" is not "apart"), two for longer ones.
+    for maxdist in (1, 2) if len(word) > 6 else (1,):
+        found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
+        if found:
+            return found[0]
+    return None
 
 
 def _fold(word: str) -> str:
