@@ -8,6 +8,7 @@ time is enforced by Whoosh's file lock, which the operating system frees if the 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -16,8 +17,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.index import FileIndex, LockError
+from whoosh.index import FileIndex, clean_files
 from whoosh.query import Term
+from whoosh.util.filelock import try_for
+from whoosh.writing import SegmentWriter
 
 from bot.analysis import STOP, plain_analyzer, stemming_analyzer
 from bot.corpus import Document, SeedFile, Skipped
@@ -127,45 +130,54 @@ def update_index(
     `seeds` maps every readable seed file to its sha256; `load(doc)` parses one file into a
     SeedFile (or Skipped) and is called only for new and changed files. Raises IndexBusy when
     another writer holds the lock for longer than `lock_timeout` seconds.
+
+    The write lock is taken here rather than by the writer, so that a reindex with nothing to
+    do never opens a writer (a cancelled writer leaves empty segment files behind), and so
+    that after a failed commit the partial segment can be removed while the lock is held.
     """
     started = time.monotonic()
     current = dict(seeds)
     ix = open_or_create(index_dir)
-    try:
-        writer = ix.writer(timeout=lock_timeout, limitmb=128)
-    except LockError:
-        raise IndexBusy("another reindex is running") from None
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=lock_timeout, delay=0.1):
+        raise IndexBusy("another reindex is running")
     skipped_notes = [str(s) for s in skipped]
     try:
-        with writer.searcher() as searcher:
+        with ix.searcher() as searcher:
             before = indexed_versions(searcher.reader())
             counts = _passage_counts(searcher, before)
         added = [d for d in current if d not in before]
         changed = [d for d in current if d in before and before[d] != current[d]]
         removed = [d for d in before if d not in current]
-        passages_removed = 0
-        for doc in changed + removed:
-            passages_removed += counts.get(doc, 0)
-            writer.delete_by_term("doc", doc)
-        passages_added = 0
-        for doc in added + changed:
-            seed = load(doc)
-            if isinstance(seed, Skipped):
-                # Not indexed, so not recorded: it is read again (and reported) next time.
-                skipped_notes.append(str(seed))
-                (added if doc in added else changed).remove(doc)
-                if doc in before:
-                    removed.append(doc)
-                del current[doc]
-                continue
-            passages_added += add_seed(writer, seed)
+        passages_added = passages_removed = 0
         if added or changed or removed:
-            writer.commit()
-        else:
-            writer.cancel()
-    except BaseException:
-        writer.cancel()
-        raise
+            writer = SegmentWriter(ix, _lk=False, limitmb=128)
+            try:
+                for doc in changed + removed:
+                    passages_removed += counts.get(doc, 0)
+                    writer.delete_by_term("doc", doc)
+                for doc in added + changed:
+                    seed = load(doc)
+                    if isinstance(seed, Skipped):
+                        # Not indexed, so not recorded: read again (and reported) next time.
+                        skipped_notes.append(str(seed))
+                        (added if doc in added else changed).remove(doc)
+                        if doc in before:
+                            removed.append(doc)
+                        del current[doc]
+                        continue
+                    passages_added += add_seed(writer, seed)
+                writer.commit()
+            except BaseException:
+                # A failed commit has closed the writer already, and cancelling can fail for
+                # the same reason the build did (a full disk): neither may hide that reason.
+                with contextlib.suppress(Exception):
+                    if not writer.is_closed:
+                        writer.cancel()
+                _remove_uncommitted_files(ix)
+                raise
+    finally:
+        lock.release()
     with ix.searcher() as searcher:
         passages = passage_count(searcher)
     return ReindexSummary(
@@ -180,6 +192,15 @@ def update_index(
         skipped=tuple(skipped_notes),
         seconds=time.monotonic() - started,
     )
+
+
+def _remove_uncommitted_files(ix: FileIndex) -> None:
+    """Delete segment files that no generation refers to (what a failed or killed build left),
+    so a full disk does not stay full. Call only while holding the write lock."""
+    try:
+        clean_files(ix.storage, INDEX_NAME, ix.latest_generation(), ix._segments())
+    except OSError as exc:  # cleaning up must not hide the error that got us here
+        log.warning("could not remove unused index files: %s", exc)
 
 
 def _passage_counts(searcher, docs: Iterable[str]) -> dict[str, int]:
