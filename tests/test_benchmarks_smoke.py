@@ -1,0 +1,136 @@
+"""benchmarks/quality.py and benchmarks/speed.py run end to end on a tiny fake data folder
+written in each benchmark's real format (CRLF qrels and queries included) and print their tables.
+
+Only that the scripts work is checked, and that the product finds the obvious document: no
+timings are asserted, the numbers belong to the benchmark runs, not to the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "benchmarks"
+
+TOPICS = [
+    ("Glacier retreat in the Alps", "glaciers", "ice melting on high mountain valleys"),
+    ("Honey bee navigation", "bees", "waggle dances that point foragers toward flowers"),
+    ("Steam locomotive boilers", "locomotives", "fireboxes heating water into pressurised steam"),
+    ("Coral reef bleaching", "corals", "warm seawater expelling symbiotic algae from polyps"),
+    ("Medieval bookbinding", "bookbinders", "sewing parchment quires onto leather thongs"),
+    ("Volcanic ash and aviation", "volcanoes", "ash clouds that choke jet engine turbines"),
+]
+
+
+def _text(subject: str, detail: str, n: int) -> str:
+    """A paragraph long enough to count as body text (25+ words, ending a sentence)."""
+    return (
+        f"Researchers studied {subject} for many years and described {detail} in careful detail. "
+        f"Their report number {n} explains how {subject} behave through the seasons, "
+        f"what the measurements showed, and why {detail} matters to the wider field."
+    )
+
+
+def write_fake_data(root: Path) -> None:
+    scifact = root / "scifact"
+    (scifact / "qrels").mkdir(parents=True)
+    with (scifact / "corpus.jsonl").open("w") as f:
+        for i, (title, subject, detail) in enumerate(TOPICS):
+            row = {"_id": str(100 + i), "title": title, "text": _text(subject, detail, i)}
+            f.write(json.dumps({**row, "metadata": {}}) + "\n")
+    with (scifact / "queries.jsonl").open("w") as f:
+        for i, (_, subject, detail) in enumerate(TOPICS):
+            f.write(json.dumps({"_id": str(i), "text": f"{subject} {detail}", "metadata": {}}))
+            f.write("\n")
+    lines = ["query-id\tcorpus-id\tscore"] + [f"{i}\t{100 + i}\t1" for i in range(len(TOPICS))]
+    (scifact / "qrels" / "test.tsv").write_bytes("\r\n".join(lines).encode() + b"\r\n")
+
+    squad = root / "squad-v1.1"
+    squad.mkdir()
+    articles = []
+    for i, (title, _, _) in enumerate(TOPICS[:3]):
+        paragraphs = []
+        for j, (_, sub2, det2) in enumerate([TOPICS[i], TOPICS[i + 3]]):
+            context = _text(sub2, det2, 10 * i + j)
+            qas = [{"id": f"q{i}{j}", "question": f"What explains {det2}?", "answers": []}]
+            paragraphs.append({"context": context, "qas": qas})
+        articles.append({"title": title.replace(" ", "_"), "paragraphs": paragraphs})
+    (squad / "dev-v1.1.json").write_text(json.dumps({"version": "1.1", "data": articles}))
+
+    cran = root / "cranfield"
+    cran.mkdir()
+    docs = []
+    for i, (title, subject, detail) in enumerate(TOPICS, 1):
+        body = _text(subject, detail, i).lower()
+        wrapped = re.sub(r"(.{1,60})(\s|$)", r"\1\n", body).strip()
+        docs.append(
+            f".I {i}\n.T\n{title.lower()} .\n.A\nsomeone,a.\n.B\nj. x. 1, 1960.\n.W\n{wrapped}"
+        )
+    (cran / "cran.all.1400").write_text("\n".join(docs) + "\n")
+    queries = [f".I {2 * i + 1:03d}\r\n.W\r\n{s} {d} .\r\n" for i, (_, s, d) in enumerate(TOPICS)]
+    (cran / "cran.qry").write_bytes("".join(queries).encode())
+    qrels = [f"{k} {k} {1 + k % 4} " for k in range(1, len(TOPICS) + 1)] + ["1 2 -1 "]
+    (cran / "cranqrel").write_text("\n".join(qrels))
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    write_fake_data(root)
+    return root
+
+
+def _run(script: str, *args: str, timeout: float = 45) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc.stdout
+
+
+def _rows(out: str, first: str) -> list[list[str]]:
+    return [line.split() for line in out.splitlines() if line.split()[:1] == [first]]
+
+
+def test_quality_prints_table(data: Path) -> None:
+    out = _run("quality.py", "--data", str(data))
+    assert re.search(r"^benchmark\s+metric\s+product\s+bm25s\s+ratio$", out, re.M), out
+    metrics = {(row[0], row[1]): row[2:] for row in _rows(out, "scifact") + _rows(out, "squad")}
+    metrics |= {(row[0], row[1]): row[2:] for row in _rows(out, "cranfield")}
+    expected = [
+        ("scifact", "nDCG@10"),
+        ("scifact", "Recall@100"),
+        ("squad", "Hit@1"),
+        ("squad", "MRR@10"),
+        ("cranfield", "nDCG@10"),
+        ("cranfield", "MAP@100"),
+    ]
+    for key in expected:
+        assert key in metrics, out
+        product, bm25s, _ratio = (float(v) for v in metrics[key])
+        # Every fake query names its document outright: both systems must find it.
+        assert product > 0.5 and bm25s > 0.5, (key, out)
+
+
+def test_speed_prints_table(data: Path) -> None:
+    out = _run("speed.py", "--data", str(data), "--sizes", "20,40", "--questions", "6",
+               "--cold-runs", "1", "--profile")  # fmt: skip
+    assert "tantivy/product" in out and "bm25s/product" in out, out
+    assert "profile: product search path" in out, out
+    for size in ("20", "40"):
+        rows = {" ".join(r[1:-5]): r[-5:] for r in _rows(out, size)}
+        for metric in ("index passages/s", "search median ms", "search p99 ms", "peak memory MB"):
+            values = rows[metric][:3]  # product, tantivy, bm25s
+            assert all(float(v) > 0 for v in values), (metric, out)
+        assert float(rows["cold start s"][0]) > 0, out
