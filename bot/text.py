@@ -55,7 +55,9 @@ _ABBREVIATIONS = frozenset("mr mrs ms dr st prof sen gen col lt sgt jr sr vs no 
 
 
 def _abbreviation_before(text: str, end: int) -> bool:
-    match = re.search(r"(\b\w+)\.$", text[:end])
+    # Look at the last few characters only: abbreviations are short, and searching the whole
+    # text before every full stop would be quadratic in the length of a paragraph.
+    match = re.search(r"(\b\w+)\.$", text[max(0, end - 32) : end])
     if not match:
         return False
     word = match.group(1)

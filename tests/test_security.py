@@ -599,7 +599,7 @@ def test_bad_seed_files_are_skipped_with_a_warning_and_the_rest_indexed(tmp_path
     (tmp_path / "secret.txt").write_text("Secret\n\nThe zebracanary passage must not be read.\n")
     (seeds / "outside.txt").symlink_to(tmp_path / "secret.txt")
     (seeds / os.fsdecode(b"bad\xffname.txt")).write_text("Bad\n\nA name that is not UTF-8.\n")
-    # One enormous line (~1 MB). Without sentence ends: see the xfail below for why.
+    # One enormous line (~1 MB) without sentence ends.
     (seeds / "oneline.txt").write_text("One line\n\n" + "the capybara ledger entry " * 40_000)
     (seeds / ".hidden.txt").write_text("Hidden\n\nHidden files are not seeds.\n")
     (seeds / "notes.pdf").write_bytes(b"%PDF-1.4")
@@ -624,13 +624,6 @@ def test_bad_seed_files_are_skipped_with_a_warning_and_the_rest_indexed(tmp_path
     assert hits["zebracanary"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/text.py _abbreviation_before runs re.search(r'(\\b\\w+)\\.$', text[:end]) for "
-    "every sentence end: quadratic in the paragraph length (a 340 KB one-line file of sentences "
-    "took 90 s to index, 20 MB would take days). Fix: search only text[max(0, end - 64):end]; "
-    "abbreviations are at most 5 characters, so the result is the same",
-)
 def test_one_enormous_line_of_sentences_is_read_in_linear_work(monkeypatch) -> None:
     """Work is counted, not timed: characters handed to the regex engine per character of
     text. A spy on bot.text's `re` module passes every call through unchanged."""
