@@ -71,7 +71,8 @@ STOP = frozenset(STOP_WORDS) | frozenset(
     "than their theirs them then there these they those through too under until up very was were "
     "what where which while who whom whose why would".split()
 )
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
+# Apostrophes split words: "Tesla's" must match "Tesla" (measured: SQuAD Hit@1 +1 point).
+TOKEN_PATTERN = r"\w+(?:\.\w+)*"
 
 
 def stemming_analyzer() -> Analyzer:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: a new name means a fresh build beside the old
 # index, which keeps answering until the new one is complete.
-INDEX_NAME = "passages_v3"
+INDEX_NAME = "passages_v4"
 KEY_SEP = "\x1f"
 VOCABULARY = Term("kind", "words")
 _PLAIN = plain_analyzer()

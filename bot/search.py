@@ -8,11 +8,15 @@ passage that matches more of them ranks higher; a quoted phrase is required when
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
 import threading
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import query as Q
@@ -53,6 +57,7 @@ EXPECTS = {
 }
 ANSWER_TYPE_BONUS = 1.2
 RERANK_DEPTH = 30
+BM25_K1, BM25_B = 1.2, 0.75  # Whoosh's defaults; other values measured no better
 CORRECTION_CACHE = 10_000  # words remembered per thread and index generation
 
 
@@ -198,6 +203,7 @@ class PassageSearcher:
             s = fresh
         if s is not getattr(local, "searcher", None):
             local.corrections = {}  # word -> correction, valid for this searcher's index only
+            local.norms = {}  # (segment, field) -> BM25 length norms
         local.searcher, local.epoch, local.checked = s, self._epoch, now
         return s
 
@@ -230,32 +236,89 @@ class PassageSearcher:
     def _run(
         self, searcher: Searcher, question: Question, limit: int, offset: int, depth: int
     ) -> tuple[tuple[Hit, ...], int]:
-        query = build_query(question)
-        if query is None:
+        if not question.terms:
             return (), 0
         depth = max(depth, RERANK_DEPTH) if question.expects else depth
-        results = searcher.search(query, limit=depth)
-        if question.phrases and results.is_empty():
-            # The phrase is not in the text: fall back to its words, all optional.
-            loose = Question(question.text, question.terms, (), question.words, question.expects)
-            results = searcher.search(build_query(loose), limit=depth)
-        ranked = [(r.score, r) for r in results]
+        ranked: list[tuple[float, dict]] = []
+        if question.phrases:
+            results = searcher.search(build_query(question), limit=depth)
+            ranked = [(r.score, r.fields()) for r in results]
+        if not ranked:
+            # No phrase, or the phrase is not in the text: its words, all optional.
+            top, _ = self._top_passages(searcher, question.terms, depth)
+            ranked = [(score, searcher.stored_fields(docnum)) for docnum, score in top]
         if question.expects:
             pattern = EXPECTS[question.expects]
             ranked = [
-                (score * (ANSWER_TYPE_BONUS if pattern.search(r["body"]) else 1.0), r)
-                for score, r in ranked
+                (score * (ANSWER_TYPE_BONUS if pattern.search(fields["body"]) else 1.0), fields)
+                for score, fields in ranked
             ]
             ranked.sort(key=lambda pair: -pair[0])
         terms = set(question.terms)
         page = ranked[offset : offset + limit]
-        return tuple(_hit(r, terms, score) for score, r in page), len(ranked)
+        return tuple(_hit(fields, terms, score) for score, fields in page), len(ranked)
+
+    def _top_passages(
+        self, searcher: Searcher, terms: Sequence[str], depth: int
+    ) -> tuple[list[tuple[int, float]], int]:
+        """BM25 over the weighted fields, summed term by term into a dict, best `depth` first.
+
+        This is what `searcher.search(build_query(...))` computes, without Whoosh's tree of
+        union matchers, which costs several Python calls per posting per tree level (measured:
+        median 270 ms -> 40 ms per question at 100k passages, identical rankings). The idf is
+        BM25's log(1 + (N - df + 0.5) / (df + 0.5)), and N counts passages only, not the
+        vocabulary documents (both measured better on SciFact and SQuAD than Whoosh's).
+        """
+        reader = searcher.reader()
+        n = max(1, searcher.doc_count() - reader.doc_frequency("kind", "words"))
+        scores: dict[int, float] = {}
+        get = scores.get
+        for segnum, (segment, offset) in enumerate(reader.leaf_readers()):
+            for field, boost in FIELD_BOOSTS.items():
+                avg = searcher.field_length(field) / n or 1.0
+                for term in terms:
+                    df = searcher.doc_frequency(field, term)
+                    if not df or not segment.doc_frequency(field, term):
+                        continue
+                    norms = self._norms(segment, segnum, field, avg)
+                    weight = boost * math.log(1 + (n - df + 0.5) / (df + 0.5)) * (BM25_K1 + 1)
+                    postings = segment.postings(field, term)
+                    while postings.is_active():
+                        doc, tf = postings.id(), postings.weight()
+                        scores[doc + offset] = get(doc + offset, 0.0) + weight * tf / (
+                            tf + norms[doc]
+                        )
+                        postings.next()
+            if segment.has_deletions():
+                end = offset + segment.doc_count_all()
+                for doc in [d for d in scores if offset <= d < end]:
+                    if segment.is_deleted(doc - offset):
+                        del scores[doc]
+        return heapq.nlargest(depth, scores.items(), key=itemgetter(1)), len(scores)
+
+    def _norms(self, segment, segnum: int, field: str, avg: float) -> list[float]:
+        """K1 * (1 - B + B * length / avg) for every document of a segment, computed once per
+        searcher (the first question after a reindex pays for it)."""
+        cache: dict[tuple[int, str], list[float]] = self._local.norms
+        norms = cache.get((segnum, field))
+        if norms is None:
+            length = segment.doc_field_length
+            norms = [
+                BM25_K1 * (1 - BM25_B + BM25_B * (length(d, field) or 0) / avg)
+                for d in range(segment.doc_count_all())
+            ]
+            cache[(segnum, field)] = norms
+        return norms
 
     def _correct(self, searcher: Searcher, question: Question) -> str | None:
         """The question with words the index has never seen replaced by close words it has."""
         cache: dict[str, str | None] = self._local.corrections
         replacements: dict[str, str] = {}
+        # Acronyms and mixed-case names (IBP, DSMs, iPhone) are deliberate: never "correct" them.
+        deliberate = {_fold(w) for w in re.findall(r"\w+", question.text) if not w[1:].islower()}
         for word in question.words:
+            if word in deliberate:
+                continue
             if word not in cache:
                 if len(cache) > CORRECTION_CACHE:
                     cache.clear()
@@ -300,8 +363,7 @@ def _fold(word: str) -> str:
     return next((t.text for t in _plain(word)), word.lower())
 
 
-def _hit(result, terms: set[str], score: float) -> Hit:
-    fields = result.fields()
+def _hit(fields: dict, terms: set[str], score: float) -> Hit:
     text = fields["body"]
     return Hit(
         doc=fields["doc"],
