@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,7 @@ class BotAPI:
 
     def __init__(self, token: str, bot_id: int = 4242, username: str = "docs_test_bot") -> None:
         self.token = token
+        self.port = 0  # any free port at first start; kept, so a restart comes back on it
         self.me = {
             "id": bot_id,
             "is_bot": True,
@@ -187,7 +188,7 @@ class BotAPI:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> BotAPI:
+    def start(self) -> Self:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -202,8 +203,9 @@ class BotAPI:
                 # The default writes the path, token included, to stderr.
                 log.debug("stand-in: " + format, *(api.redact(str(a)) for a in args))
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -43,33 +43,9 @@ class FlakyAPI(BotAPI):
 
     def __init__(self, token: str = TOKEN) -> None:
         super().__init__(token)
-        self.port = 0
         self.down = False
         self._tricks: dict[str, list[tuple[str, Any]]] = {}
         self.played: list[tuple[str, str]] = []  # (method, trick) actually served
-
-    def start(self) -> FlakyAPI:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                api._serve(self)
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                log.debug("stand-in: " + format, *(api.redact(str(a)) for a in args))
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
 
     # -- faults ---------------------------------------------------------------------------------
 
