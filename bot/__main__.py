@@ -4,4 +4,7 @@ import sys
 
 from bot.cli import main
 
-sys.exit(main())
+# Guarded: worker processes (bot/workers.py) import the main module under another name, and
+# must not run the command line again.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,7 +16,7 @@ from typing import NoReturn, TextIO
 
 from bot.answer import render_text, to_json
 from bot.config import ConfigError, Settings, load_settings
-from bot.corpus import SeedsMissing
+from bot.seeds import SeedsMissing
 from bot.library import Library, ReindexBusy
 
 log = logging.getLogger("bot")

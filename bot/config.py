@@ -11,9 +11,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from bot.index import BuildOptions
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +54,31 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class IndexingSettings:
+    processes: int = 0  # worker processes reading files; 0 = one per core
+    timeout_seconds: int = 120  # longest time to read one file before it is given up
+    max_file_mb: int = 50  # larger files are skipped
+    check_seconds: int = 60  # the bot looks for changed seeds this often; 0 = never
+
+    def build_options(self) -> BuildOptions:
+        from bot.index import BuildOptions  # config stays importable without Whoosh loaded
+        from bot.readers import Limits
+
+        return BuildOptions(
+            processes=self.processes,
+            timeout=float(self.timeout_seconds),
+            limits=Limits(max_bytes=self.max_file_mb * 1024 * 1024),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     seeds_dir: Path
     index_dir: Path
     telegram: TelegramSettings = TelegramSettings()
     access: AccessSettings = AccessSettings()
     answers: AnswerSettings = AnswerSettings()
+    indexing: IndexingSettings = IndexingSettings()
     index_wait_seconds: float = 60.0  # how long `index` waits for a reindex already running
     config_path: Path | None = None
 
@@ -68,6 +90,12 @@ _KNOWN: dict[str, Any] = {
     "telegram": {"base_url": None},
     "access": {"admins": None, "users": None, "chats": None, "public": None},
     "answers": {"per_page": None, "excerpt_chars": None, "max_results": None},
+    "indexing": {
+        "processes": None,
+        "timeout_seconds": None,
+        "max_file_mb": None,
+        "check_seconds": None,
+    },
 }
 
 
@@ -127,6 +155,7 @@ def settings_from_mapping(
     telegram = _section(raw, "telegram")
     access = _section(raw, "access")
     answers = _section(raw, "answers")
+    indexing = _section(raw, "indexing")
 
     base_url = env.get(BASE_URL_ENV) or _string(telegram, "telegram.base_url", DEFAULT_BASE_URL)
     if not base_url.startswith(("http://", "https://")):
@@ -147,6 +176,12 @@ def settings_from_mapping(
             per_page=_int(answers, "answers.per_page", 3, 1, 10),
             excerpt_chars=_int(answers, "answers.excerpt_chars", 350, 80, 1000),
             max_results=_int(answers, "answers.max_results", 30, 1, 100),
+        ),
+        indexing=IndexingSettings(
+            processes=_int(indexing, "indexing.processes", 0, 0, 64),
+            timeout_seconds=_int(indexing, "indexing.timeout_seconds", 120, 1, 3600),
+            max_file_mb=_int(indexing, "indexing.max_file_mb", 50, 1, 2048),
+            check_seconds=_int(indexing, "indexing.check_seconds", 60, 0, 86400),
         ),
         index_wait_seconds=float(_int(raw, "index_wait_seconds", 60, 0, 3600)),
         config_path=config_path,

@@ -9,10 +9,13 @@ time is enforced by Whoosh's file lock, which the operating system frees if the 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -23,13 +26,17 @@ from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
 from bot.analysis import STOP, plain_analyzer, stemming_analyzer
-from bot.corpus import Document, SeedFile, Skipped
+from bot.corpus import Document, SeedFile, Skipped, read_seed
+from bot.readers import Limits
+from bot.seeds import FileState, Scan
+from bot.workers import Crew, cpu_count, serve
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: a new name means a fresh build beside the old
 # index, which keeps answering until the new one is complete.
-INDEX_NAME = "passages_v4"
+INDEX_NAME = "passages_v5"
+WORKER_POOL_MB = 96  # posting pool of each worker's segment writer before it spills to disk
 KEY_SEP = "\x1f"
 VOCABULARY = Term("kind", "words")
 _PLAIN = plain_analyzer()
@@ -40,12 +47,12 @@ def make_schema() -> Schema:
     return Schema(
         key=ID(unique=True, stored=True),
         doc=ID(stored=True),
-        version=ID(),  # "doc<US>sha256": which file contents the index holds
         part=NUMERIC(stored=True),
         passage=NUMERIC(stored=True),
         title=TEXT(analyzer=stem, stored=True, phrase=False),
         byline=TEXT(analyzer=stem, stored=True, phrase=False),
         section=TEXT(analyzer=stem, stored=True, phrase=False),
+        page=STORED(),
         body=TEXT(analyzer=stem, stored=True),
         # Unstemmed words for "did you mean", one document of them per seed file (not per
         # passage): the corrector needs only which words exist and how common they are.
@@ -69,6 +76,8 @@ class ReindexSummary:
     passages_removed: int
     skipped: tuple[str, ...]
     seconds: float
+    # doc -> (titles of its articles, passages, pages) for each file read in this build
+    files: dict[str, tuple[tuple[str, ...], int, int | None]] = field(default_factory=dict)
 
     @property
     def changed_anything(self) -> bool:
@@ -109,89 +118,228 @@ def make_key(doc: str, part: int, passage: int) -> str:
     return f"{doc}{KEY_SEP}{part}{KEY_SEP}{passage}"
 
 
-def indexed_versions(reader) -> dict[str, str]:
-    """doc -> sha256 of the contents the index holds for it."""
+def indexed_versions(searcher) -> dict[str, str]:
+    """doc -> sha256 of the contents the index holds for it, from each file's vocabulary
+    document (live documents only: a deleted file's terms stay in the lexicon until a merge)."""
     versions = {}
-    for raw in reader.lexicon("version"):
-        doc, _, digest = raw.decode("utf-8").rpartition(KEY_SEP)
-        versions[doc] = digest
+    for docnum in searcher.docs_for_query(VOCABULARY):
+        fields = searcher.stored_fields(docnum)
+        versions[fields["doc"]] = fields["digest"]
     return versions
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How files are read during a build (see bot/workers.py for why in processes)."""
+
+    processes: int = 0  # worker processes; 0 = one per core
+    timeout: float = 120.0  # seconds to read one file
+    memory_mb: int = 3072  # address-space ceiling of a worker
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """What a worker reports of a file it indexed (the passages stay in its segment)."""
+
+    doc: str
+    digest: str
+    passages: int
+    titles: tuple[str, ...]
+    pages: int | None
+
+
+Progress = Callable[[int, int, int], None]  # (files done, files to read, passages so far)
 
 
 def update_index(
     index_dir: Path,
-    seeds: dict[str, str],
-    load: Callable[[str], SeedFile | Skipped],
-    skipped: Iterable[Skipped] = (),
+    seeds_dir: Path,
+    scan: Scan,
+    options: BuildOptions = BuildOptions(),
     lock_timeout: float = 0.0,
+    progress: Progress | None = None,
 ) -> ReindexSummary:
-    """Bring the index in line with the seed files.
+    """Bring the index in line with a scan of the seeds folder.
 
-    `seeds` maps every readable seed file to its sha256; `load(doc)` parses one file into a
-    SeedFile (or Skipped) and is called only for new and changed files. Raises IndexBusy when
-    another writer holds the lock for longer than `lock_timeout` seconds.
+    New and changed files are read and indexed by worker processes, each writing a segment of
+    its own, so reading and indexing use every core; the segments join the index in one atomic
+    commit. A file that cannot be read is reported and left out; if it was indexed before, its
+    previous version keeps answering. Raises IndexBusy when another writer holds the lock for
+    longer than `lock_timeout` seconds.
 
-    The write lock is taken here rather than by the writer, so that a reindex with nothing to
-    do never opens a writer (a cancelled writer leaves empty segment files behind), and so
-    that after a failed commit the partial segment can be removed while the lock is held.
+    The write lock is taken here rather than by a writer, so that a build with nothing to do
+    never opens a writer (a cancelled writer leaves empty segment files behind), and so that
+    after a failed build the partial segments can be removed while the lock is held.
     """
     started = time.monotonic()
-    current = dict(seeds)
+    current = {doc: state.digest for doc, state in scan.files.items()}
     ix = open_or_create(index_dir)
     lock = ix.lock("WRITELOCK")
     if not try_for(lock.acquire, timeout=lock_timeout, delay=0.1):
         raise IndexBusy("another reindex is running")
-    skipped_notes = [str(s) for s in skipped]
+    notes = [str(Skipped(doc, why)) for doc, why in sorted(scan.unreadable.items())]
     try:
         with ix.searcher() as searcher:
-            before = indexed_versions(searcher.reader())
+            before = indexed_versions(searcher)
             counts = _passage_counts(searcher, before)
-        added = [d for d in current if d not in before]
-        changed = [d for d in current if d in before and before[d] != current[d]]
+        to_read = [d for d in current if before.get(d) != current[d]]
         removed = [d for d in before if d not in current]
-        passages_added = passages_removed = 0
-        if added or changed or removed:
-            writer = SegmentWriter(ix, _lk=False, limitmb=128)
-            try:
-                for doc in changed + removed:
-                    passages_removed += counts.get(doc, 0)
-                    writer.delete_by_term("doc", doc)
-                for doc in added + changed:
-                    seed = load(doc)
-                    if isinstance(seed, Skipped):
-                        # Not indexed, so not recorded: read again (and reported) next time.
-                        skipped_notes.append(str(seed))
-                        (added if doc in added else changed).remove(doc)
-                        if doc in before:
-                            removed.append(doc)
-                        del current[doc]
-                        continue
-                    passages_added += add_seed(writer, seed)
-                writer.commit()
-            except BaseException:
-                # A failed commit has closed the writer already, and cancelling can fail for
-                # the same reason the build did (a full disk): neither may hide that reason.
-                with contextlib.suppress(Exception):
-                    if not writer.is_closed:
-                        writer.cancel()
-                _remove_uncommitted_files(ix)
-                raise
+        indexed: dict[str, _Indexed] = {}
+        segments: list = []
+        if to_read:
+            indexed, failed, segments = _read_files(
+                index_dir, seeds_dir, to_read, options, progress
+            )
+            for doc in to_read:
+                if doc in failed:
+                    notes.append(
+                        str(failed[doc])
+                        + (" (the previous version is kept)" if doc in before else "")
+                    )
+        replaced = [d for d in indexed if d in before]
+        if removed or indexed:
+            _commit(ix, removed + replaced, segments)
+        _save_manifest(index_dir, scan)
+    except BaseException:
+        _remove_uncommitted_files(ix)
+        raise
     finally:
         lock.release()
     with ix.searcher() as searcher:
         passages = passage_count(searcher)
+        documents = len(indexed_versions(searcher))
+    added = [d for d in indexed if d not in before]
     return ReindexSummary(
-        documents=len(current),
+        documents=documents,
         passages=passages,
         added=len(added),
-        changed=len(changed),
+        changed=len(replaced),
         removed=len(removed),
-        unchanged=len(current) - len(added) - len(changed),
-        passages_added=passages_added,
-        passages_removed=passages_removed,
-        skipped=tuple(skipped_notes),
+        unchanged=documents - len(indexed),
+        passages_added=sum(i.passages for i in indexed.values()),
+        passages_removed=sum(counts.get(d, 0) for d in removed + replaced),
+        skipped=tuple(notes),
         seconds=time.monotonic() - started,
+        files={doc: (i.titles, i.passages, i.pages) for doc, i in indexed.items()},
     )
+
+
+def _read_files(
+    index_dir: Path,
+    seeds_dir: Path,
+    docs: list[str],
+    options: BuildOptions,
+    progress: Progress | None,
+) -> tuple[dict[str, _Indexed], dict[str, Skipped], list]:
+    """Read and index `docs` in worker processes; returns what was indexed, what was not (with
+    why), and the segments the workers wrote."""
+    processes = min(options.processes or cpu_count(), len(docs))
+    crew = Crew(
+        _build_worker,
+        (str(index_dir), str(seeds_dir), options.limits),
+        processes=processes,
+        timeout=options.timeout,
+        memory_mb=options.memory_mb,
+    )
+    done = passages = 0
+
+    def tick(doc: str, result: object) -> None:
+        nonlocal done, passages
+        done += 1
+        passages += result.passages if isinstance(result, _Indexed) else 0
+        if progress is not None:
+            progress(done, len(docs), passages)
+
+    outcome = crew.run(docs, tick)
+    indexed = {d: r for d, r in outcome.results.items() if isinstance(r, _Indexed)}
+    failed = {d: r for d, r in outcome.results.items() if isinstance(r, Skipped)}
+    failed.update({d: Skipped(d, why) for d, why in outcome.failures.items()})
+    return indexed, failed, [s for s in outcome.finals if s is not None]
+
+
+def _commit(ix: FileIndex, deleted: list[str], segments: list) -> None:
+    """One new generation: old versions deleted, the workers' segments added, small segments
+    merged, then the table of contents swapped in atomically (Whoosh's rename)."""
+    # This is SegmentWriter.commit() with segments written elsewhere added to the list, the
+    # same steps Whoosh's own multiprocessing writer takes (whoosh/multiproc.py).
+    writer = SegmentWriter(ix, _lk=False, limitmb=128)
+    try:
+        for doc in deleted:
+            writer.delete_by_term("doc", doc)
+        final = writer._merge_segments(None, None, None)
+        if writer._added:
+            final.append(writer._finalize_segment())
+        else:
+            writer._close_segment()
+        writer._commit_toc(final + segments)
+        writer._finish()
+    except BaseException:
+        # A failed commit has closed the writer already, and cancelling can fail for the same
+        # reason the build did (a full disk): neither may hide that reason.
+        with contextlib.suppress(Exception):
+            if not writer.is_closed:
+                writer.cancel()
+        raise
+
+
+def _build_worker(conn: Connection, index_dir: str, seeds_dir: str, limits: Limits) -> None:
+    """A worker of the build: reads files (timed) and adds them to a segment of its own
+    (untimed), which the parent collects at the end."""
+    ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
+    root = Path(seeds_dir)
+    writer: SegmentWriter | None = None
+
+    def handle(doc: str, untimed: Callable[[], None]) -> _Indexed | Skipped:
+        nonlocal writer
+        seed = read_seed(root / doc, root, limits)
+        untimed()
+        if isinstance(seed, Skipped):
+            return seed
+        if writer is None:
+            writer = SegmentWriter(ix, _lk=False, limitmb=WORKER_POOL_MB)
+        add_seed(writer, seed)
+        titles = tuple(a.title for a in seed.articles)
+        return _Indexed(doc, seed.digest, seed.passages, titles, seed.pages)
+
+    def finish() -> object:
+        if writer is None:
+            return None
+        # The temporary folder is shared by every writer of the index; the parent's commit
+        # removes it once all workers are done.
+        return writer._finalize_segment()
+
+    serve(conn, handle, finish)
+
+
+# --- the scan a build was made from, to tell cheaply whether anything changed since --------
+
+
+def _manifest_path(index_dir: Path) -> Path:
+    return index_dir / f"{INDEX_NAME}.files.json"
+
+
+def load_manifest(index_dir: Path) -> dict[str, FileState] | None:
+    """The files (size, time, digest) the last completed build saw; None when unknown."""
+    try:
+        raw = json.loads(_manifest_path(index_dir).read_text(encoding="utf-8"))
+        return {doc: FileState(*state) for doc, state in raw.items()}
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _save_manifest(index_dir: Path, scan: Scan) -> None:
+    """Written atomically after the commit: a manifest is never ahead of the index."""
+    path = _manifest_path(index_dir)
+    raw = {doc: [s.size, s.mtime_ns, s.digest] for doc, s in scan.files.items()}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(raw), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # only a cache: the next build hashes the files again
+        log.warning("could not save the file list of the index: %s", exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _remove_uncommitted_files(ix: FileIndex) -> None:
@@ -199,6 +347,7 @@ def _remove_uncommitted_files(ix: FileIndex) -> None:
     so a full disk does not stay full. Call only while holding the write lock."""
     try:
         clean_files(ix.storage, INDEX_NAME, ix.latest_generation(), ix._segments())
+        ix.storage.temp_storage(f"{INDEX_NAME}.tmp").destroy()  # what killed workers left
     except OSError as exc:  # cleaning up must not hide the error that got us here
         log.warning("could not remove unused index files: %s", exc)
 
@@ -216,18 +365,17 @@ def add_seed(writer, seed: SeedFile) -> int:
     """Add every passage of a seed file, and its vocabulary document; returns how many
     passages."""
     n = 0
-    version = f"{seed.doc}{KEY_SEP}{seed.digest}"
     words: set[str] = set()
     for article in seed.articles:
-        n += _add_article(writer, article, version, seed.digest)
+        n += _add_article(writer, article, seed.digest)
         for text in (article.title, *(p.text for p in article.passages)):
             words.update(spelling_words(text))
     writer.add_document(
         key=f"{seed.doc}{KEY_SEP}words",
         doc=seed.doc,
-        version=version,
         kind="words",
         spell=" ".join(sorted(words)),
+        digest=seed.digest,
     )
     return n
 
@@ -240,17 +388,17 @@ def spelling_words(text: str) -> set[str]:
     }
 
 
-def _add_article(writer, article: Document, version: str, digest: str) -> int:
+def _add_article(writer, article: Document, digest: str) -> int:
     for p in article.passages:
         writer.add_document(
             key=make_key(article.doc, article.part, p.number),
             doc=article.doc,
-            version=version,
             part=article.part,
             passage=p.number,
             title=article.title,
             byline=article.byline or "",
             section=p.section or "",
+            page=p.page,
             body=p.text,
             digest=digest,
         )

@@ -13,9 +13,16 @@ from dataclasses import dataclass
 
 from bot.answer import Answer, make_answer
 from bot.config import Settings
-from bot.corpus import Skipped, digest_of, list_seed_paths, read_seed
-from bot.index import IndexBusy, ReindexSummary, open_index, update_index
+from bot.index import (
+    IndexBusy,
+    Progress,
+    ReindexSummary,
+    load_manifest,
+    open_index,
+    update_index,
+)
 from bot.search import PassageSearcher, clean_question
+from bot.seeds import Scan, scan
 
 log = logging.getLogger(__name__)
 
@@ -106,36 +113,46 @@ class Library:
             return None
         return self.reindex()
 
-    def reindex(self) -> ReindexSummary:
+    def reindex(self, progress: Progress | None = None) -> ReindexSummary:
         """Incremental update from the seeds folder. Raises ReindexBusy when one is running
         here or in another process; on any other failure the previous index keeps answering."""
         if not self._reindexing.acquire(blocking=False):
             raise ReindexBusy("a reindex is already running")
         try:
-            seeds_dir = self.settings.seeds_dir
-            current: dict[str, str] = {}
-            skipped: list[Skipped] = []
-            paths = {}
-            for path in list_seed_paths(seeds_dir):
-                doc = path.relative_to(seeds_dir).as_posix()
-                digest = digest_of(path) if path.is_file() else None
-                if digest is None:
-                    skipped.append(read_seed(path, seeds_dir))  # says why it cannot be read
-                    continue
-                current[doc], paths[doc] = digest, path
-
-            def load(doc: str):
-                return read_seed(paths[doc], seeds_dir)
-
-            summary = update_index(
-                self.settings.index_dir, current, load, skipped, self.lock_timeout
-            )
-            for note in summary.skipped:
-                log.warning("%s", note)
-            self._searcher.invalidate()
-            return summary
+            return self._update(progress)
         finally:
             self._reindexing.release()
+
+    def refresh(self) -> ReindexSummary | None:
+        """Reindex if the seeds folder changed since the last build (files added, removed,
+        or with another size or time); None, after one stat per file, when nothing did."""
+        known = load_manifest(self.settings.index_dir)
+        found = scan(self.settings.seeds_dir, known)  # hashes only files that look changed
+        if known is not None and found.files == known and self.has_index():
+            return None
+        if not self._reindexing.acquire(blocking=False):
+            raise ReindexBusy("a reindex is already running")
+        try:
+            return self._update(None, found)
+        finally:
+            self._reindexing.release()
+
+    def _update(self, progress: Progress | None, found: Scan | None = None) -> ReindexSummary:
+        settings = self.settings
+        if found is None:
+            found = scan(settings.seeds_dir, load_manifest(settings.index_dir))
+        summary = update_index(
+            settings.index_dir,
+            settings.seeds_dir,
+            found,
+            settings.indexing.build_options(),
+            self.lock_timeout,
+            progress,
+        )
+        for note in summary.skipped:
+            log.warning("%s", note)
+        self._searcher.invalidate()
+        return summary
 
     def close(self) -> None:
         self._searcher.close()

@@ -188,17 +188,18 @@ class PassageSearcher:
         now = time.monotonic()
         if s is not None and local.epoch == self._epoch and now - local.checked < self.CHECK_EVERY:
             return s
-        if s is None:
+        if s is None or not s.up_to_date():
+            # A new searcher, never Searcher.refresh(): whoosh reuses the reader of a segment
+            # whose id it knows, with that segment's old deletions, so a removed file kept
+            # answering (tests/test_index.py).
             ix: FileIndex | None = open_index(self.index_dir)
             if ix is None:
                 return None
-            s = ix.searcher(weighting=scoring.BM25F())
+            fresh = ix.searcher(weighting=scoring.BM25F())
             with self._lock:
-                self._all.append(s)
-        elif not s.up_to_date():
-            fresh = s.refresh()
-            with self._lock:
-                self._all.remove(s)
+                if s is not None:
+                    self._all.remove(s)
+                    s.close()
                 self._all.append(fresh)
             s = fresh
         if s is not getattr(local, "searcher", None):

@@ -15,20 +15,34 @@ def split_long(text: str, limit: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for sentence in sentences(text):
-        while len(sentence) > limit:  # a run-on "sentence": cut at a space
-            cut = sentence.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
+        if len(sentence) > limit:  # a run-on "sentence": cut at spaces
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(sentence[:cut].strip())
-            sentence = sentence[cut:].strip()
+            pieces.extend(_cut_at_spaces(sentence, limit))
+            continue
         if current and len(current) + 1 + len(sentence) > limit:
             pieces.append(current)
             current = ""
         current = f"{current} {sentence}".strip()
     if current:
         pieces.append(current)
+    return [p for p in pieces if p]
+
+
+def _cut_at_spaces(text: str, limit: int) -> list[str]:
+    """Cuts of at most `limit` characters, at the last space of each window where there is one
+    (offsets, not slices of the remainder: a 2 MB line must not be copied once per cut)."""
+    pieces = []
+    start, end = 0, len(text)
+    while end - start > limit:
+        cut = text.rfind(" ", start, start + limit)
+        cut = cut if cut > start + limit // 2 else start + limit
+        pieces.append(text[start:cut].strip())
+        start = cut
+        while start < end and text[start] == " ":
+            start += 1
+    pieces.append(text[start:].strip())
     return [p for p in pieces if p]
 
 

@@ -97,7 +97,7 @@ def test_index_warns_about_bad_files_and_indexes_the_rest(project: Path) -> None
     (project / "seeds" / "photo.txt").write_bytes(b"\x89PNG\x00\x00")
     result = run_bot("index", cwd=project)
     assert result.returncode == 0
-    assert "photo.txt" in result.stderr and "binary" in result.stderr
+    assert "photo.txt" in result.stderr and "image (PNG)" in result.stderr
     assert "5 added" in result.stdout
 
 

@@ -572,26 +572,25 @@ def test_bad_seed_files_are_skipped_with_a_warning_and_the_rest_indexed(tmp_path
         (seeds / name).parent.mkdir(parents=True, exist_ok=True)
         (seeds / name).write_text(f"Odd {word}\n\nThe {word} file has a strange name indeed.\n")
     bad = {
-        "binary.txt": "binary",
-        "latin1.txt": "not UTF-8",
-        "utf16.txt": "binary",  # another encoding: skipped, not guessed
-        "empty.txt": "no text",
+        "binary.txt": "image (PNG)",
+        "noise.txt": "binary",
+        "empty.txt": "empty",
         "blank.md": "no text",
-        "huge.txt": "larger than 20 MB",
-        "folder.txt": "not a regular file",
-        "loop.txt": "not a regular file",
-        "ping.txt": "not a regular file",
-        "dangling.txt": "not a regular file",
+        "huge.txt": "too big",
+        "loop.txt": "broken or looping link",
+        "ping.txt": "broken or looping link",
+        "dangling.txt": "broken or looping link",
         "outside.txt": "links outside the seeds folder",
         "bad\udcffname.txt": "not valid UTF-8",
+        "notes.pdf": "corrupt PDF",
+        "table.csv": "unsupported type",
     }
     (seeds / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50)
-    (seeds / "latin1.txt").write_bytes("Café\n\nCrème brûlée, naïve façade.".encode("latin-1"))
-    (seeds / "utf16.txt").write_text("Title\n\nSome text in UTF-16.", encoding="utf-16")
+    (seeds / "noise.txt").write_bytes(bytes(range(256)) * 50)
     (seeds / "empty.txt").write_bytes(b"")
     (seeds / "blank.md").write_bytes(b"  \n\n\t\n")
     with (seeds / "huge.txt").open("wb") as f:
-        f.truncate(30 * 1024 * 1024)  # 30 MB (sparse: a size check, not a read, must catch it)
+        f.truncate(60 * 1024 * 1024)  # 60 MB (sparse: a size check, not a read, must catch it)
     (seeds / "loop.txt").symlink_to(seeds / "loop.txt")
     (seeds / "ping.txt").symlink_to(seeds / "pong.txt")
     (seeds / "pong.txt").symlink_to(seeds / "ping.txt")
@@ -599,9 +598,14 @@ def test_bad_seed_files_are_skipped_with_a_warning_and_the_rest_indexed(tmp_path
     (tmp_path / "secret.txt").write_text("Secret\n\nThe zebracanary passage must not be read.\n")
     (seeds / "outside.txt").symlink_to(tmp_path / "secret.txt")
     (seeds / os.fsdecode(b"bad\xffname.txt")).write_text("Bad\n\nA name that is not UTF-8.\n")
+    (seeds / "table.csv").write_text("name,value\nzebracanary,1\n")
+    # Other encodings are read, not skipped.
+    (seeds / "latin1.txt").write_bytes("Café\n\nCrème brûlée, naïve gnuwombat.".encode("latin-1"))
+    (seeds / "utf16.txt").write_text("Title\n\nSome text about the ocelotfinch.", encoding="utf-16")
     # One enormous line (~1 MB) without sentence ends.
     (seeds / "oneline.txt").write_text("One line\n\n" + "the capybara ledger entry " * 40_000)
     (seeds / ".hidden.txt").write_text("Hidden\n\nHidden files are not seeds.\n")
+    (seeds / "~$report.docx").write_bytes(b"an Office lock file")
     (seeds / "notes.pdf").write_bytes(b"%PDF-1.4")
 
     result = cli(tmp_path, "index")
@@ -611,16 +615,19 @@ def test_bad_seed_files_are_skipped_with_a_warning_and_the_rest_indexed(tmp_path
         shown = name.replace("\udcff", "\\xff")
         line = next((x for x in result.stderr.splitlines() if shown in x and reason in x), None)
         assert line is not None, f"no warning naming {shown!r} ({reason}): {result.stderr}"
-    good = 5 + len(ODD_NAMES) + 1  # shipped, odd names, one enormous line
+    good = 5 + len(ODD_NAMES) + 3  # shipped, odd names, one enormous line, Latin-1, UTF-16
     assert f"{good} documents" in result.stdout and f"{good} added" in result.stdout
 
-    questions = [*ODD_NAMES.values(), "capybara ledger", "zebracanary"]
+    assert "hidden" not in result.stderr and "~$report" not in result.stderr
+    questions = [*ODD_NAMES.values(), "capybara ledger", "zebracanary", "gnuwombat", "ocelotfinch"]
     asked = cli(tmp_path, "ask", "--json", "--limit", "1", "-", stdin="\n".join(questions))
     assert asked.returncode == 0, asked.stderr
     hits = {line["question"]: line["hits"] for line in map(json.loads, asked.stdout.splitlines())}
     for name, word in ODD_NAMES.items():
         assert [h["doc"] for h in hits[word]] == [name]
     assert hits["capybara ledger"][0]["doc"] == "oneline.txt"
+    assert hits["gnuwombat"][0]["doc"] == "latin1.txt"
+    assert hits["ocelotfinch"][0]["doc"] == "utf16.txt"
     assert hits["zebracanary"] == []
 
 
@@ -630,7 +637,8 @@ def test_one_enormous_line_of_sentences_is_read_in_linear_work(monkeypatch) -> N
     import re
 
     import bot.text
-    from bot.corpus import parse_text
+    from bot.corpus import make_documents
+    from bot.readers.plaintext import parse
 
     scanned = [0]
 
@@ -644,7 +652,7 @@ def test_one_enormous_line_of_sentences_is_read_in_linear_work(monkeypatch) -> N
 
     monkeypatch.setattr(bot.text, "re", CountingRe())
     text = "One line\n\n" + "The capybara ledger records one more entry, without a break. " * 400
-    (article,) = parse_text("oneline.txt", text)
+    (article,) = make_documents("oneline.txt", parse(text))
     assert len(article.passages) > 10
     assert scanned[0] <= 20 * len(text), scanned[0] / len(text)
 

@@ -115,7 +115,10 @@ def read(data: bytes, name: str, limits: Limits | None = None) -> list[Article]:
     if not data:
         raise Unreadable("empty file")
     kind = detect(data, name)
-    module = importlib.import_module(f"bot.readers.{FORMATS[kind][0]}")
+    try:
+        module = importlib.import_module(f"bot.readers.{FORMATS[kind][0]}")
+    except ImportError as exc:  # a reader whose library is not installed here
+        raise Unreadable(f"cannot read {kind.upper()} files here ({exc})") from None
     try:
         articles = module.read(data, limits)
     except Unreadable:

@@ -65,7 +65,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
     """UTF-16 has a zero in every other byte for ASCII (spaces, digits, punctuation), and
     nearly none in the other half; binary data has zeros in both."""
     sample = data[:_SAMPLE]
-    if len(sample) < 4 or len(data) % 2:
+    if len(sample) < 64 or len(data) % 2:  # too short to tell from binary
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     half = len(sample) // 2
