@@ -16,8 +16,8 @@ from typing import NoReturn, TextIO
 
 from bot.answer import render_text, to_json
 from bot.config import ConfigError, Settings, load_settings
-from bot.seeds import SeedsMissing
 from bot.library import Library, ReindexBusy
+from bot.seeds import SeedsMissing
 
 log = logging.getLogger("bot")
 

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+
 class SeedsMissing(FileNotFoundError):
     """The seeds folder itself is absent: a configuration error, not a bad file."""
 

@@ -112,7 +112,7 @@ def test_documents_are_numbered_per_article_and_named_after_their_file() -> None
         Article("Second", (Block("paragraph", LONG),)),
     ]
     first, second = make_documents("reports/Quarterly_report-2021.pdf", articles)
-    assert (first.title, first.byline, first.part) == ("Quarterly report-2021", "Ann · 2021-03-04", 0)
+    assert (first.title, first.byline) == ("Quarterly report-2021", "Ann · 2021-03-04")
     assert (second.title, second.part, second.passages[0].number) == ("Second", 1, 1)
 
 

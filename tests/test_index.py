@@ -189,7 +189,7 @@ def test_killed_build_leaves_the_previous_index_answering(tmp_path: Path, seeds_
     for delay in (0.2, 0.6, 1.2):
         proc = run_index(config)
         # The fork server and at least one worker: the build is reading and writing.
-        assert wait_until(lambda: len(descendants(proc.pid)) >= 2 or proc.poll() is not None)
+        assert wait_until(lambda p=proc: len(descendants(p.pid)) >= 2 or p.poll() is not None)
         time.sleep(delay)
         children = descendants(proc.pid)
         if proc.poll() is not None:
@@ -197,7 +197,7 @@ def test_killed_build_leaves_the_previous_index_answering(tmp_path: Path, seeds_
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         killed += 1
-        assert wait_until(lambda: not any(alive(c) for c in children), timeout=10), "orphans"
+        assert wait_until(lambda c=children: not any(map(alive, c)), timeout=10), "orphans"
         fresh = Library(make_settings(tmp_path))
         assert passage_keys(fresh) == keys
         assert [(r.doc, r.passage) for r in fresh.ask(question).results] == expected
