@@ -123,9 +123,10 @@ class Library:
         finally:
             self._reindexing.release()
 
-    def refresh(self) -> ReindexSummary | None:
+    def refresh(self, wait: float | None = None) -> ReindexSummary | None:
         """Reindex if the seeds folder changed since the last build (files added, removed,
-        or with another size or time); None, after one stat per file, when nothing did."""
+        or with another size or time); None, after one stat per file, when nothing did.
+        `wait`: seconds to wait for another process's reindex (default: lock_timeout)."""
         known = load_manifest(self.settings.index_dir)
         found = scan(self.settings.seeds_dir, known)  # hashes only files that look changed
         if known is not None and found.files == known and self.has_index():
@@ -133,11 +134,13 @@ class Library:
         if not self._reindexing.acquire(blocking=False):
             raise ReindexBusy("a reindex is already running")
         try:
-            return self._update(None, found)
+            return self._update(None, found, wait)
         finally:
             self._reindexing.release()
 
-    def _update(self, progress: Progress | None, found: Scan | None = None) -> ReindexSummary:
+    def _update(
+        self, progress: Progress | None, found: Scan | None = None, wait: float | None = None
+    ) -> ReindexSummary:
         settings = self.settings
         if found is None:
             found = scan(settings.seeds_dir, load_manifest(settings.index_dir))
@@ -146,7 +149,7 @@ class Library:
             settings.seeds_dir,
             found,
             settings.indexing.build_options(),
-            self.lock_timeout,
+            self.lock_timeout if wait is None else wait,
             progress,
         )
         for note in summary.skipped:

@@ -150,6 +150,8 @@ class Crew:
                     finals.append(message[1])
                     self._workers.remove(worker)
                     self._stop(worker)
+                elif kind == "lost":  # the task failed; the worker's state may be broken
+                    self._lost(worker, queue, results, failures, message[1])
                 elif kind == "error":  # writing failed (a full disk): the build fails
                     raise message[1]
             elif worker.deadline is not None and time.monotonic() >= worker.deadline:
@@ -255,11 +257,15 @@ def serve(
 ) -> None:
     """The worker's loop: `handle(item, untimed)` for each task (calling `untimed()` once the
     part that needs a time limit is over), then `finish()` when told, whose result is the
-    worker's final state. An exception from either fails the whole run in the parent: per-file
-    problems are the handler's to turn into results. Exits quietly when the parent goes away."""
+    worker's final state. An exception in the timed part gives up that task (and restarts the
+    worker); one after it, or from `finish`, fails the whole run in the parent. Exits quietly
+    when the parent goes away."""
     item = ""
+    timed = False
 
     def untimed() -> None:
+        nonlocal timed
+        timed = False
         conn.send(("untimed", item))
 
     try:
@@ -267,13 +273,16 @@ def serve(
             message = conn.recv()
             try:
                 if message[0] == "task":
-                    item = message[1]
+                    item, timed = message[1], True
                     conn.send(("done", item, handle(item, untimed)))
                 elif message[0] == "finish":
                     conn.send(("final", finish()))
                     return
-            except Exception as exc:  # the handler's own failures are the whole build's
-                conn.send(("error", _picklable(exc)))
+            except Exception as exc:
+                if timed:  # reading the file failed in a way the reader did not foresee
+                    conn.send(("lost", f"the reader failed ({type(exc).__name__})"))
+                else:  # writing failed (a full disk): the whole build fails
+                    conn.send(("error", _picklable(exc)))
                 return
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         return
