@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from bot.readers import stylenames
 from bot.readers.base import Article, Block, Limits, Unreadable, clean
+from bot.readers.codelines import CodeLines
 from bot.readers.listnumbers import format_number
 from bot.readers.titles import pick_title, real_byline
 from bot.readers.xmlsafe import parse
@@ -89,7 +91,6 @@ _NUM_FORMATS = {
     "i": "lower-roman",
     "I": "upper-roman",
 }
-_CODE_NAME = re.compile(r"^(?:preformatted text|source code|code)$", re.IGNORECASE)
 _CAP = 100  # repeated spaces or cells written out at most this often
 
 
@@ -234,7 +235,7 @@ class _Body:
         self.blocks: list[Block] = []
         self.title_at: int | None = None
         self._counters: dict[str, list[int]] = {}  # list style -> count per level
-        self._code_open = False
+        self._codes = CodeLines(self.blocks)
 
     def walk(self, children: Iterable[etree._Element]) -> None:
         for child in children:
@@ -257,12 +258,12 @@ class _Body:
         parts: list[str] = []
         frames: list[etree._Element] = []
         _inline(p, parts, frames)
-        if label is None and names and _CODE_NAME.match(names[0]):
-            self._code("".join(parts).rstrip())
+        if label is None and names and stylenames.is_code(names[0]):
+            self._codes.add("".join(parts).rstrip())
         else:
             text = clean("".join(parts))
             if text:
-                self._code_open = False
+                self._codes.close()
                 if label is not None:
                     self.blocks.append(Block("item", f"{label} {text}" if label else text, depth))
                 else:
@@ -284,16 +285,9 @@ class _Body:
         except ValueError:
             level = 1
         if text:
-            self._code_open = False
+            self._codes.close()
             self.blocks.append(Block("heading", text, min(max(level, 1), 6)))
         self._frames(frames)
-
-    def _code(self, text: str) -> None:
-        if self._code_open:
-            self.blocks[-1] = Block("code", f"{self.blocks[-1].text}\n{text}")
-        elif text.strip():
-            self.blocks.append(Block("code", text))
-            self._code_open = True
 
     def _frames(self, frames: list[etree._Element]) -> None:
         for frame in frames:
@@ -378,7 +372,7 @@ class _Body:
                 texts.append(" ".join(block.text for block in inner.blocks))
             while texts and not texts[-1]:
                 texts.pop()
-            self._code_open = False
+            self._codes.close()
             if texts:
                 self.blocks.append(Block("row", clean(" | ".join(texts))))
             for table_ in nested:

@@ -18,6 +18,7 @@ from striprtf.striprtf import rtf_to_text
 
 from bot.readers import stylenames
 from bot.readers.base import Article, Block, Limits, clean
+from bot.readers.codelines import CodeLines
 from bot.readers.titles import pick_title, real_byline
 
 # Markers: outline level, list level and paragraph style are followed by their number; a list
@@ -38,6 +39,8 @@ _BLOB = re.compile(
     r"\{(?:\\\*)?\\(?:pict|object|themedata|colorschememapping|datastore|shppict|nonshppict)"
     r"(?![a-zA-Z])"
 )
+# \* marks a destination only right after "{"; striprtf would hide the rest of the group.
+_STRAY_STAR = re.compile(r"(?<![{\\])\\\*")
 _BRACE = re.compile(r"\\[\\{}]|[{}]")
 _CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
 _SPLIT = re.compile("([\n\x1d\x1e\x1f])")
@@ -51,11 +54,18 @@ def read(data: bytes, limits: Limits) -> list[Article]:
     source = _MARKERS.sub("", data.decode(encoding, errors="replace"))
     info = _group(source, "info") or ""
     blocks = _Blocks(_style_roles(_group(source, "stylesheet") or "", encoding))
-    source = _strip_blobs(source)
-    blocks.feed(rtf_to_text(_CONTROL.sub(_mark, source), encoding=encoding, errors="replace"))
+    source = _STRAY_STAR.sub("", _strip_blobs(source))
+    blocks.feed(_text(_CONTROL.sub(_mark, source), encoding))
     title, found = pick_title(_info_text(info, "title", encoding), blocks.blocks, blocks.title_at)
     author = real_byline(_info_text(info, "author", encoding))
     return [Article(title, tuple(found), author, _info_date(info))]
+
+
+def _text(source: str, encoding: str) -> str:
+    """striprtf's text, with characters outside the BMP whole: RTF writes them as two \\uN
+    surrogates, which striprtf passes on one by one (and nothing downstream can encode)."""
+    text = rtf_to_text(source, encoding=encoding, errors="replace")
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _encoding(head: bytes) -> str:
@@ -130,7 +140,7 @@ def _info_text(info: str, word: str, encoding: str) -> str | None:
     content = _group(info, word)
     if content is None:
         return None
-    return clean(rtf_to_text("{" + content + "}", encoding=encoding, errors="replace")) or None
+    return clean(_text("{" + content + "}", encoding)) or None
 
 
 def _info_date(info: str) -> str | None:
@@ -154,7 +164,8 @@ class _Blocks:
         self.styles = styles
         self.blocks: list[Block] = []
         self.title_at: int | None = None
-        self._props: dict[str, int] = {}  # marker -> its number, since the last \\pard
+        self._props: dict[str, int] = {}  # marker -> its number, since the last \pard
+        self._codes = CodeLines(self.blocks)
 
     def feed(self, text: str) -> None:
         row: list[str] | None = None
@@ -163,6 +174,12 @@ class _Blocks:
         for piece, delimiter in zip(pieces[::2], [*pieces[1::2], ""], strict=True):
             label, piece = _label(piece)
             self._update(piece)
+            if row is None and delimiter != _CELL and self._role()[0] == "code" and not label:
+                self._codes.add(_MARKED.sub("", piece).rstrip())
+                if delimiter == _ROW_START:
+                    row, cell = [], []
+                continue
+            self._codes.close()
             text_ = clean(_MARKED.sub("", piece))
             if row is not None:
                 cell.append(text_)
@@ -189,6 +206,16 @@ class _Blocks:
             elif number:
                 self._props[marker] = int(number)
 
+    def _role(self) -> tuple[str, int]:
+        """What the current paragraph properties make a paragraph: its outline level, else
+        what its style is (heading, title, code), else body text."""
+        outline = self._props.get(_OUTLINE)
+        if outline is not None and outline < 9:
+            return "heading", outline + 1
+        style = self._props.get(_STYLE)
+        role = self.styles.get(str(style), ("body", 0)) if style is not None else ("body", 0)
+        return ("body", 0) if outline is not None and role[0] == "heading" else role
+
     def _row(self, cells: list[str]) -> None:
         while cells and not cells[-1]:
             cells.pop()
@@ -200,11 +227,7 @@ class _Blocks:
             return
         if label and _NUMBERED.match(label):
             text = f"{label} {text}"
-        style = self._props.get(_STYLE)
-        kind, level = self.styles.get(str(style), ("body", 0)) if style is not None else ("body", 0)
-        outline = self._props.get(_OUTLINE)
-        if outline is not None:
-            kind, level = ("heading", outline + 1) if outline < 9 else ("body", 0)
+        kind, level = self._role()
         if kind == "heading":
             self.blocks.append(Block("heading", text, min(level, 6)))
         elif label is not None:
@@ -230,13 +253,13 @@ def _label(piece: str) -> tuple[str | None, str]:
 
 
 def _style_roles(stylesheet: str, encoding: str) -> dict[str, tuple[str, int]]:
-    """Paragraph style number -> ("heading", level) or ("title", 0), from the style sheet's
-    outline levels and names ("heading 1;", LibreOffice's "Heading 1;", "Title;")."""
+    """Paragraph style number -> ("heading", level), ("title", 0) or ("code", 0), from the
+    style sheet's outline levels and names ("heading 1;", "Heading 1;", "Preformatted Text;")."""
     roles: dict[str, tuple[str, int]] = {}
     for match in _STYLE_ENTRY.finditer(stylesheet):
         number, content = match.groups()
         outline = re.search(r"\\outlinelevel(\d)", content)
-        name = rtf_to_text("{" + content + "}", encoding=encoding, errors="replace")
+        name = _text("{" + content + "}", encoding)
         name = clean(name).rstrip(";").strip()
         if outline and int(outline.group(1)) < 9:
             roles[number] = ("heading", int(outline.group(1)) + 1)
@@ -244,4 +267,6 @@ def _style_roles(stylesheet: str, encoding: str) -> dict[str, tuple[str, int]]:
             roles[number] = ("heading", level)
         elif stylenames.is_title(name):
             roles[number] = ("title", 0)
+        elif stylenames.is_code(name):
+            roles[number] = ("code", 0)
     return roles

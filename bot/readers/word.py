@@ -29,6 +29,7 @@ from lxml import etree
 
 from bot.readers import stylenames
 from bot.readers.base import Article, Block, Limits, Unreadable, clean
+from bot.readers.codelines import CodeLines
 from bot.readers.listnumbers import format_number
 from bot.readers.titles import pick_title, real_byline
 from bot.readers.xmlsafe import check_depth, refusal
@@ -41,7 +42,8 @@ _M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 P, R, T, TBL, TR, TC, SDT = (_W + n for n in ("p", "r", "t", "tbl", "tr", "tc", "sdt"))
 SDT_CONTENT, SDT_PR, PPR, RPR = (_W + n for n in ("sdtContent", "sdtPr", "pPr", "rPr"))
 VAL = _W + "val"
-_TXBX = _W + "txbxContent"
+_TXBX, _RUBY = _W + "txbxContent", _W + "ruby"
+_VMERGE = f"{_W}tcPr/{_W}vMerge"
 _ALTERNATE, _CHOICE, _FALLBACK = (_MC + n for n in ("AlternateContent", "Choice", "Fallback"))
 _MATH_TEXT = _M + "t"
 _MATH = frozenset((_M + "oMath", _M + "oMathPara"))
@@ -116,7 +118,7 @@ def _related(part: DocumentPart, reltype: str) -> etree._Element | None:
     """A related part's XML, or None; python-docx's own accessors invent a default part."""
     try:
         return part.part_related_by(reltype).element  # type: ignore[attr-defined]
-    except (KeyError, AttributeError):
+    except (KeyError, ValueError, AttributeError):
         return None
 
 
@@ -124,7 +126,7 @@ def _core_properties(package: Package) -> tuple[str | None, str | None, str | No
     """Title, author and date from docProps/core.xml, when the file has one."""
     try:
         core = package.part_related_by(RT.CORE_PROPERTIES).core_properties  # type: ignore[attr-defined]
-    except (KeyError, AttributeError):
+    except (KeyError, ValueError, AttributeError):  # none, several, or not core properties
         return None, None, None
     when = core.modified or core.created
     date = when.strftime("%Y-%m-%d") if when and when.year > 1980 else None
@@ -257,16 +259,25 @@ class _Level:
     fmt: str  # w:numFmt: decimal, lowerLetter, bullet, none, ...
     text: str  # w:lvlText, e.g. "%1.%2."
     style: str | None  # w:pStyle: the paragraph style this level belongs to
+    restart: int | None  # w:lvlRestart: restart after this (1-based) level only; 0: never
+    legal: bool  # w:isLgl: every number in the label is written as a decimal
 
 
 @dataclass
 class _List:
+    """A w:num: an abstract list definition, with some levels started or redefined anew."""
+
     abstract: str
     starts: dict[int, int] = field(default_factory=dict)  # w:startOverride per level
+    levels: dict[int, _Level] = field(default_factory=dict)  # w:lvlOverride/w:lvl
 
 
 class _Numbering:
-    """numbering.xml: which paragraphs are list items, and the number each one shows."""
+    """numbering.xml: which paragraphs are list items, and the number each one shows.
+
+    Counters belong to the abstract definition, so lists that share one continue each other's
+    numbers (as Word shows them); a w:startOverride restarts a list the first time it is used.
+    """
 
     def __init__(self, root: etree._Element | None, styles: _Styles) -> None:
         self._abstract: dict[str, dict[int, _Level]] = {}
@@ -279,12 +290,7 @@ class _Numbering:
             return
         for abstract in root.iterchildren(_W + "abstractNum"):
             aid = abstract.get(_W + "abstractNumId", "")
-            self._abstract[aid] = {
-                ilvl: level
-                for lvl in abstract.iterchildren(_W + "lvl")
-                if (ilvl := _int(lvl.get(_W + "ilvl"))) is not None
-                for level in (_level(lvl),)
-            }
+            self._abstract[aid] = _levels(abstract)
             link = abstract.find(_W + "numStyleLink")
             if link is not None and link.get(VAL):
                 self._links[aid] = link.get(VAL, "")
@@ -294,11 +300,14 @@ class _Numbering:
                 continue
             entry = _List(ref.get(VAL, ""))
             for override in num.iterchildren(_W + "lvlOverride"):
-                start = override.find(_W + "startOverride")
                 ilvl = _int(override.get(_W + "ilvl"))
+                if ilvl is None:
+                    continue
+                start = override.find(_W + "startOverride")
                 value = _int(start.get(VAL)) if start is not None else None
-                if ilvl is not None and value is not None:
+                if value is not None:
                     entry.starts[ilvl] = value
+                entry.levels.update(_levels(override))
             self._lists[num.get(_W + "numId", "")] = entry
 
     def level_of_style(self, num_id: str, sid: str | None) -> int:
@@ -306,7 +315,7 @@ class _Numbering:
         entry = self._lists.get(num_id)
         if entry is None or sid is None:
             return 0
-        for ilvl, level in self._levels(entry.abstract).items():
+        for ilvl, level in self._levels_of(entry).items():
             if level.style == sid:
                 return ilvl
         return 0
@@ -317,38 +326,33 @@ class _Numbering:
         entry = self._lists.get(num_id)
         if entry is None:
             return None  # numId 0 switches numbering off; unknown ids show nothing
-        abstract = self._resolve(entry.abstract)
-        levels = self._levels(entry.abstract)
+        levels = self._levels_of(entry)
         level = levels.get(ilvl)
-        counters = self._counters.setdefault(abstract, {})
+        counters = self._counters.setdefault(self._resolve(entry.abstract), {})
         if ilvl in entry.starts and (num_id, ilvl) not in self._restarted:
             self._restarted.add((num_id, ilvl))
-            counters.pop(ilvl, None)
-            start = entry.starts[ilvl]
+            counters[ilvl] = entry.starts[ilvl]
         else:
-            start = level.start if level else 1
-        counters[ilvl] = counters[ilvl] + 1 if ilvl in counters else start
+            counters[ilvl] = counters[ilvl] + 1 if ilvl in counters else _start(levels, ilvl)
+        for higher in range(ilvl):  # a level skipped over counts as shown at its start
+            counters.setdefault(higher, _start(levels, higher))
         for deeper in [k for k in counters if k > ilvl]:
-            del counters[deeper]
-        if level is None or level.fmt == "none":
-            return None if level is not None else ""
+            restart = levels[deeper].restart if deeper in levels else None
+            if restart is None or (restart > 0 and ilvl < restart):
+                del counters[deeper]
+        if level is None:
+            return ""
+        if level.fmt == "none":
+            return None
         if level.fmt == "bullet" or not level.text:
             return ""
-        try:
-            return re.sub(r"%([1-9])", lambda m: self._number(m, levels, counters), level.text)
-        except LookupError:
-            return ""
-
-    def _number(
-        self, match: re.Match[str], levels: dict[int, _Level], counts: dict[int, int]
-    ) -> str:
-        k = int(match.group(1)) - 1
-        level = levels.get(k)
-        value = counts.get(k, level.start if level else 1)
-        written = format_number(value, _NUMBER_STYLES.get(level.fmt if level else "", ""))
-        if written is None:
-            raise LookupError(k)
-        return written
+        numbers: list[str] = []
+        for k in range(9):
+            style = "decimal" if level.legal else _NUMBER_STYLES.get(_fmt(levels, k), "")
+            numbers.append(format_number(counters.get(k, _start(levels, k)), style) or "")
+        if any(not numbers[int(m) - 1] for m in re.findall(r"%([1-9])", level.text)):
+            return ""  # a number in a style we cannot write: no label rather than a wrong one
+        return re.sub(r"%([1-9])", lambda m: numbers[int(m.group(1)) - 1], level.text)
 
     def _resolve(self, abstract: str) -> str:
         """The abstractNum whose levels and counters a w:numStyleLink'ed one uses."""
@@ -359,8 +363,28 @@ class _Numbering:
         target = self._lists.get(num_id) if num_id else None
         return target.abstract if target and target.abstract != abstract else abstract
 
-    def _levels(self, abstract: str) -> dict[int, _Level]:
-        return self._abstract.get(self._resolve(abstract)) or self._abstract.get(abstract, {})
+    def _levels_of(self, entry: _List) -> dict[int, _Level]:
+        resolved = self._abstract.get(self._resolve(entry.abstract))
+        base = resolved or self._abstract.get(entry.abstract, {})
+        return {**base, **entry.levels} if entry.levels else base
+
+
+def _start(levels: dict[int, _Level], ilvl: int) -> int:
+    return levels[ilvl].start if ilvl in levels else 1
+
+
+def _fmt(levels: dict[int, _Level], ilvl: int) -> str:
+    return levels[ilvl].fmt if ilvl in levels else "decimal"
+
+
+def _levels(parent: etree._Element) -> dict[int, _Level]:
+    """The w:lvl definitions under an abstractNum or a lvlOverride, by level."""
+    out: dict[int, _Level] = {}
+    for lvl in parent.iterchildren(_W + "lvl"):
+        ilvl = _int(lvl.get(_W + "ilvl"))
+        if ilvl is not None:
+            out[ilvl] = _level(lvl)
+    return out
 
 
 def _level(lvl: etree._Element) -> _Level:
@@ -369,11 +393,14 @@ def _level(lvl: etree._Element) -> _Level:
         return found.get(VAL) if found is not None else None
 
     start = _int(val("start"))
+    legal = lvl.find(_W + "isLgl")
     return _Level(
         start=1 if start is None else start,
         fmt=val("numFmt") or "decimal",
         text=val("lvlText") or "",
         style=val("pStyle"),
+        restart=_int(val("lvlRestart")),
+        legal=legal is not None and legal.get(VAL, "1") not in _OFF,
     )
 
 
@@ -385,7 +412,7 @@ class _Body:
         self.numbering = numbering
         self.blocks: list[Block] = []
         self.title_at: int | None = None  # index of the first Title-style paragraph
-        self._code_open = False  # the last block is a code block more code lines may join
+        self._codes = CodeLines(self.blocks)
         self._drop_cap = ""  # a drop cap's letter, waiting for the rest of its paragraph
 
     def walk(self, parent: etree._Element) -> None:
@@ -429,7 +456,7 @@ class _Body:
         if direct is not None and kind != "title":
             kind, level = ("heading", direct + 1) if direct < 9 else ("body", 0)
         if kind == "code" and label is None:
-            self._code("".join(parts).rstrip())
+            self._codes.add("".join(parts).rstrip())
         else:
             self._emit(kind, clean("".join(parts)), level, label, depth)
         for box in boxes:
@@ -438,7 +465,7 @@ class _Body:
     def _emit(self, kind: RoleKind, text: str, level: int, label: str | None, depth: int) -> None:
         if not text:
             return
-        self._code_open = False
+        self._codes.close()
         if label:
             text = f"{label} {text}"
         if kind == "heading" and len(text) <= _MAX_HEADING_CHARS:
@@ -449,14 +476,6 @@ class _Body:
             if kind == "title" and self.title_at is None:
                 self.title_at = len(self.blocks)
             self.blocks.append(Block("paragraph", text))
-
-    def _code(self, text: str) -> None:
-        """Consecutive code paragraphs are one code block, line breaks kept."""
-        if self._code_open:
-            self.blocks[-1] = Block("code", f"{self.blocks[-1].text}\n{text}")
-        elif text.strip():
-            self.blocks.append(Block("code", text))
-            self._code_open = True
 
     def _label(
         self, ppr: etree._Element | None, sid: str | None, role: _Role
@@ -489,7 +508,7 @@ class _Body:
                 texts.append("" if _continues_merge(cell) else self._cell_text(cell, nested))
             while texts and not texts[-1]:
                 texts.pop()
-            self._code_open = False
+            self._codes.close()
             if texts:
                 self.blocks.append(Block("row", clean(" | ".join(texts))))
             for table in nested:
@@ -549,6 +568,10 @@ def _run(run: etree._Element, parts: list[str], boxes: list[etree._Element]) -> 
             parts.append("-")
         elif tag in _OBJECTS:
             _text_boxes(child, boxes)
+        elif tag == _RUBY:  # East Asian reading aids: the base text, not its annotation
+            base = child.find(_W + "rubyBase")
+            if base is not None:
+                _inline(base, parts, boxes)
 
 
 def _text_boxes(element: etree._Element, boxes: list[etree._Element]) -> None:
@@ -610,8 +633,5 @@ def _through_wrappers(parent: etree._Element, tag: str) -> list[etree._Element]:
 
 def _continues_merge(cell: etree._Element) -> bool:
     """A cell that continues a vertical merge from the row above (its text is already there)."""
-    props = cell.find(_W + "tcPr")
-    if props is None:
-        return False
-    merge = props.find(_W + "vMerge")
+    merge = cell.find(_VMERGE)
     return merge is not None and merge.get(VAL, "continue") == "continue"

@@ -183,3 +183,28 @@ def test_corrupt_content_is_reported() -> None:
     broken = _odt("<text:p>unclosed")
     with pytest.raises(Unreadable, match=r"corrupt ODT content\.xml"):
         read(broken, "broken.odt")
+
+
+def test_nested_tables_follow_their_row_and_one_column_tables_are_layout() -> None:
+    inner = (
+        "<table:table><table:table-row>"
+        "<table:table-cell><text:p>Alice</text:p></table:table-cell>"
+        "<table:table-cell><text:p>Bob</text:p></table:table-cell>"
+        "</table:table-row></table:table>"
+    )
+    body = (
+        "<table:table><table:table-row>"
+        "<table:table-cell><text:p>Monday</text:p></table:table-cell>"
+        f"<table:table-cell><text:p>Morning</text:p>{inner}</table:table-cell>"
+        "</table:table-row></table:table>"
+        "<table:table><table:table-row><table:table-cell>"
+        '<text:h text:outline-level="1">Boxed section</text:h><text:p>Inside the box.</text:p>'
+        "</table:table-cell></table:table-row></table:table>"
+    )
+    (article,) = read(_odt(body), "rota.odt")
+    assert list(article.blocks) == [
+        Block("row", "Monday | Morning"),
+        Block("row", "Alice | Bob"),
+        Block("heading", "Boxed section", 1),
+        Block("paragraph", "Inside the box."),
+    ]
