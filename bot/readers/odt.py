@@ -230,11 +230,12 @@ def _decode(name: str) -> str:
 class _Body:
     """Walks office:text (and sections, cells, text boxes) into blocks."""
 
-    def __init__(self, styles: _Styles) -> None:
+    def __init__(self, styles: _Styles, counters: dict[str, list[int]] | None = None) -> None:
         self.styles = styles
         self.blocks: list[Block] = []
         self.title_at: int | None = None
-        self._counters: dict[str, list[int]] = {}  # list style -> count per level
+        # list style -> count per level; shared with the walkers of table cells
+        self._counters: dict[str, list[int]] = {} if counters is None else counters
         self._codes = CodeLines(self.blocks)
 
     def walk(self, children: Iterable[etree._Element]) -> None:
@@ -359,17 +360,7 @@ class _Body:
             texts: list[str] = []
             nested: list[etree._Element] = []
             for cell in cells:
-                inner = _Body(self.styles)
-                inner._counters = self._counters
-                if cell.tag == COVERED:
-                    texts.append("")
-                    continue
-                for child in cell:
-                    if child.tag == TABLE:
-                        nested.append(child)
-                    else:
-                        inner.walk([child])
-                texts.append(" ".join(block.text for block in inner.blocks))
+                texts.append("" if cell.tag == COVERED else self._cell_text(cell, nested))
             while texts and not texts[-1]:
                 texts.pop()
             self._codes.close()
@@ -377,6 +368,13 @@ class _Body:
                 self.blocks.append(Block("row", clean(" | ".join(texts))))
             for table_ in nested:
                 self._table(table_)
+
+    def _cell_text(self, cell: etree._Element, nested: list[etree._Element]) -> str:
+        """A cell's paragraphs as one line; its nested tables are set aside for after the row."""
+        inner = _Body(self.styles, self._counters)
+        inner.walk(child for child in cell if child.tag != TABLE)
+        nested.extend(child for child in cell if child.tag == TABLE)
+        return " ".join(block.text for block in inner.blocks)
 
 
 def _inline(element: etree._Element, parts: list[str], frames: list[etree._Element]) -> None:

@@ -517,10 +517,10 @@ class _Body:
     def _cell_text(self, cell: etree._Element, nested: list[etree._Element]) -> str:
         """A cell's paragraphs as one line; its nested tables are set aside for after the row."""
         inner = _Body(self.styles, self.numbering)
-        inner.walk_cell(cell, nested)
+        inner._walk_cell(cell, nested)
         return " ".join(block.text for block in inner.blocks)
 
-    def walk_cell(self, parent: etree._Element, nested: list[etree._Element]) -> None:
+    def _walk_cell(self, parent: etree._Element, nested: list[etree._Element]) -> None:
         for child in parent:
             tag = child.tag
             if tag == P:
@@ -530,9 +530,9 @@ class _Body:
             elif tag == SDT:
                 content = child.find(SDT_CONTENT)
                 if content is not None:
-                    self.walk_cell(content, nested)
+                    self._walk_cell(content, nested)
             elif tag in _BLOCK_WRAPPERS:
-                self.walk_cell(child, nested)
+                self._walk_cell(child, nested)
 
 
 def _inline(parent: etree._Element, parts: list[str], boxes: list[etree._Element]) -> None:

@@ -91,3 +91,9 @@ def test_code_page_of_the_document_decodes_its_text() -> None:
     (article,) = read(russian.encode("ascii"), "plan.rtf")
     assert article.title == "План"
     assert [b.text for b in article.blocks] == ["Привет"]
+
+
+def test_stray_destination_marks_hide_nothing_and_astral_characters_stay_whole() -> None:
+    rtf = r"{\rtf1\ansi\pard{\loch\i0\*\cs7 The quick fox}\par\pard Gothic: \u-10240?\u-8398?\par}"
+    (article,) = read(rtf.encode("ascii"), "odd.rtf")
+    assert [b.text for b in article.blocks] == ["The quick fox", "Gothic: \U00010332"]

@@ -374,3 +374,56 @@ def test_nesting_beyond_the_limit_is_refused() -> None:
     with pytest.raises(Unreadable, match="too deeply nested"):
         word.read(data, Limits(max_depth=20))
     word.read(data, Limits(max_depth=64))  # within the limit it reads
+
+
+def test_numbering_overrides_skipped_levels_and_legal_numbers() -> None:
+    d = docx.Document()
+    _numbering(d, 51, ["decimal", "lowerLetter", "lowerRoman"])
+    numbering = d.part.numbering_part.element
+    # numId 52 uses the same definition, restarted at 5; its level 2 written as decimals.
+    numbering.append(
+        parse_xml(
+            f'<w:num {W} w:numId="52"><w:abstractNumId w:val="{90 + 51}"/>'
+            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride>'
+            '<w:lvlOverride w:ilvl="2"><w:lvl w:ilvl="2"><w:start w:val="1"/>'
+            '<w:numFmt w:val="lowerRoman"/><w:lvlText w:val="%1.%2.%3"/><w:isLgl/></w:lvl>'
+            "</w:lvlOverride></w:num>"
+        )
+    )
+    for num, ilvl, text in ((51, 0, "one"), (51, 2, "deep"), (51, 1, "then b"), (52, 0, "five")):
+        _insert(d, _item(num, ilvl, text))
+    _insert(d, _item(52, 2, "legal"))
+    items = [text for kind, text, _ in _blocks(_save(d)) if kind == "item"]
+    # The skipped level 2 counts as shown ("a"), so the next level-2 item is "b".
+    assert items == ["1. one", "1.a.i. deep", "1.b. then b", "5. five", "5.1.1 legal"]
+
+
+def test_code_paragraphs_form_one_block_with_their_line_breaks() -> None:
+    d = docx.Document()
+    code = d.styles.add_style("Source Code", WD_STYLE_TYPE.PARAGRAPH)
+    d.add_paragraph("Run:")
+    for line in ("for host in a b; do", "", "    ssh $host uptime", "done", ""):
+        d.add_paragraph(line, style=code)
+    d.add_paragraph("Then log out.")
+    assert _blocks(_save(d)) == [
+        ("paragraph", "Run:", 0),
+        ("code", "for host in a b; do\n\n    ssh $host uptime\ndone", 0),
+        ("paragraph", "Then log out.", 0),
+    ]
+
+
+def test_drop_caps_and_ruby_read_as_the_reader_sees_them() -> None:
+    d = docx.Document()
+    _insert(
+        d,
+        f'<w:p {W}><w:pPr><w:framePr w:dropCap="drop" w:lines="3"/></w:pPr>'
+        "<w:r><w:t>O</w:t></w:r></w:p>",
+    )
+    d.add_paragraph("nce upon a time.")
+    _insert(
+        d,
+        f"<w:p {W}><w:r><w:ruby><w:rubyPr/><w:rt><w:r><w:t>とうきょう</w:t></w:r></w:rt>"
+        "<w:rubyBase><w:r><w:t>東京</w:t></w:r></w:rubyBase></w:ruby></w:r>"
+        "<w:r><w:t>に行く</w:t></w:r></w:p>",
+    )
+    assert [text for _, text, _ in _blocks(_save(d))] == ["Once upon a time.", "東京に行く"]
