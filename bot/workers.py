@@ -67,6 +67,7 @@ class _Worker:
     deadline: float | None = None  # when the task in hand times out (None: not timed)
     done: list[str] = field(default_factory=list)  # completed into state not yet collected
     finishing: bool = False
+    ready: bool = False  # it started up and said so
 
 
 class Crew:
@@ -91,6 +92,7 @@ class Crew:
         self._ctx = _context()
         self._workers: list[_Worker] = []
         self._lost_finishing = 0
+        self._lost_at_start = 0
 
     def run(
         self, items: Iterable[str], progress: Callable[[str, Any], None] | None = None
@@ -137,7 +139,9 @@ class Crew:
                     self._lost(worker, queue, results, failures, self._death(worker))
                     continue
                 kind = message[0]
-                if kind == "untimed":  # the risky part of the task is over
+                if kind == "ready":
+                    worker.ready = True
+                elif kind == "untimed":  # the risky part of the task is over
                     worker.deadline = None
                 elif kind == "done":
                     _, item, result = message
@@ -169,7 +173,13 @@ class Crew:
         """A worker died or overran: give up its file, redo what its lost state held."""
         self._kill(worker)
         self._workers.remove(worker)
-        if worker.item is not None:
+        if not worker.ready:  # it never started: no file is to blame
+            self._lost_at_start += 1
+            if self._lost_at_start > 2:
+                raise RuntimeError(f"reader processes fail to start: {reason}")
+            if worker.item is not None:
+                queue.appendleft(worker.item)
+        elif worker.item is not None:
             failures[worker.item] = reason
             log.warning("gave up %s: %s", worker.item, reason)
         elif worker.finishing and worker.done:
@@ -269,6 +279,7 @@ def serve(
         conn.send(("untimed", item))
 
     try:
+        conn.send(("ready",))
         while True:
             message = conn.recv()
             try:

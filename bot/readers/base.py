@@ -63,11 +63,13 @@ class Limits:
 
 
 _SPACE = re.compile(r"\s+")
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Soft hyphens, zero-width spaces, word joiners and BOMs only: the zero-width (non-)joiners
+# are part of how Persian and Indic words are spelt.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 
 
 def clean(text: str) -> str:
-    """NFC, soft hyphens and zero-width characters out, whitespace collapsed to one space."""
+    """NFC, soft hyphens and zero-width spaces out, whitespace collapsed to one space."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     return _SPACE.sub(" ", text).strip()
 
