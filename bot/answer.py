@@ -28,13 +28,23 @@ class Result:
     text: str
     excerpt: str  # plain text, with an ellipsis where the passage was cut
     marks: tuple[tuple[int, int], ...] = ()  # matched words, as offsets into `excerpt`
+    page: str | None = None
 
     @property
     def citation(self) -> str:
-        """Title · byline · § section · passage n: enough for a person to check the source."""
-        section = f"§ {self.section}" if self.section else None
-        parts = [self.title, self.byline, section, f"passage {self.passage}"]
-        return " · ".join(p for p in parts if p)
+        """Title (file) · byline · § section · p. N · passage n: enough for a person to find
+        the source and check it."""
+        return " · ".join(
+            p
+            for p in (
+                f"{self.title} ({self.doc})",
+                self.byline,
+                f"§ {self.section}" if self.section else None,
+                f"p. {self.page}" if self.page else None,
+                f"passage {self.passage}",
+            )
+            if p
+        )
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ def _result(hit: Hit, max_chars: int) -> Result:
         text=hit.text,
         excerpt=excerpt,
         marks=marks,
+        page=hit.page,
     )
 
 
@@ -229,13 +240,26 @@ def _marked_html(text: str, marks: Sequence[tuple[int, int]]) -> str:
 
 
 def _citation_html(result: Result) -> str:
-    parts = [f"<i>{html.escape(_shorten(result.title, 120), quote=False)}</i>"]
+    title = html.escape(_shorten(result.title, 120), quote=False)
+    parts = [f"<i>{title}</i> ({html.escape(_shorten_path(result.doc, 60), quote=False)})"]
     if result.byline:
         parts.append(html.escape(_shorten(result.byline, 80), quote=False))
     if result.section:
-        parts.append(f"§ {html.escape(_shorten(result.section, 60), quote=False)}")
+        parts.append(f"§ {html.escape(_shorten(result.section, 80), quote=False)}")
+    if result.page:
+        parts.append(f"p. {html.escape(_shorten(result.page, 20), quote=False)}")
     parts.append(f"passage {result.passage}")
     return "— " + " · ".join(parts)
+
+
+def _shorten_path(path: str, n: int) -> str:
+    """A long path keeps its file name: 'reports/…/Q3 summary.pdf'."""
+    if len(path) <= n:
+        return path
+    folder, _, name = path.rpartition("/")
+    if len(name) + 2 >= n or not folder:
+        return _shorten(name, n)
+    return folder[: n - len(name) - 2] + ELLIPSIS + "/" + name
 
 
 def _shorten(text: str, n: int) -> str:
@@ -274,6 +298,7 @@ def to_json(answer: Answer) -> dict:
                 "title": r.title,
                 "byline": r.byline,
                 "section": r.section,
+                "page": r.page,
                 "passage": r.passage,
                 "score": round(r.score, 4),
                 "text": r.text,

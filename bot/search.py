@@ -86,6 +86,7 @@ class Hit:
     score: float
     text: str
     spans: tuple[tuple[int, int, str], ...]  # (start, end, term) of matched words in text
+    page: str | None = None  # page label, for formats with pages
 
 
 @dataclass(frozen=True)
@@ -376,6 +377,7 @@ def _hit(fields: dict, terms: set[str], score: float) -> Hit:
         score=float(score),
         text=text,
         spans=match_spans(text, terms),
+        page=fields.get("page"),
     )
 
 

@@ -144,19 +144,29 @@ def test_json_shape_is_the_contract() -> None:
         "title",
         "byline",
         "section",
+        "page",
         "passage",
         "score",
         "text",
         "excerpt",
     }
+    assert h["page"] is None  # a text file has no pages
     assert h["passage"] == 7 and h["score"] == 3.1416 and h["text"] == PASSAGE
     assert "<" not in h["excerpt"] and "quokka" in h["excerpt"]
 
 
-def test_citation_names_title_byline_section_and_passage() -> None:
-    r = Result("d", "Title", "By", "Sec", 3, 1.0, "t", "t")
-    assert r.citation == "Title · By · § Sec · passage 3"
-    assert Result("d", "Title", None, None, 1, 1.0, "t", "t").citation == "Title · passage 1"
+def test_citation_names_title_file_byline_section_page_and_passage() -> None:
+    r = Result("a/d.pdf", "Title", "By", "Sec › Sub", 3, 1.0, "t", "t", page="iv")
+    assert r.citation == "Title (a/d.pdf) · By · § Sec › Sub · p. iv · passage 3"
+    plain = Result("d.txt", "Title", None, None, 1, 1.0, "t", "t")
+    assert plain.citation == "Title (d.txt) · passage 1"
+
+
+def test_html_citation_names_the_file_and_page() -> None:
+    result = Result("reports/2021/Q3 <draft>.pdf", "Q3", None, "Costs", 2, 1.0, "t", "t", page="12")
+    answer = Answer("q", (result,), 1, 0)
+    message = render_html(answer)
+    assert "<i>Q3</i> (reports/2021/Q3 &lt;draft&gt;.pdf) · § Costs · p. 12 · passage 2" in message
 
 
 def test_real_answer_from_the_seeds(shipped_library: Library) -> None:
