@@ -26,7 +26,10 @@ from bot.readers.base import Article, Limits, Unreadable, clean
 from bot.readers.pdflayout import Entry, Line, build
 
 _HYPHEN = "\ufffe"  # what pdfium's text holds for a hyphen that ends a line
-_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st"})
+_LIGATURE_CHARS = "ﬀﬁﬂﬃﬄﬅ"
+_LIGATURES = str.maketrans(
+    dict(zip(_LIGATURE_CHARS, ("ff", "fi", "fl", "ffi", "ffl", "st"), strict=True))
+)
 # Fonts whose names say monospaced: TeX's cmtt and the base-14 Courier lack the FixedPitch flag.
 _MONO_NAME = re.compile(
     r"mono|courier|typewriter|consol|menlo|inconsolata|cmtt|cmsltt|lmtt|txtt|pcrr|code|tt\d*$"
@@ -91,8 +94,9 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
         return
     # Text and character indices agree unless pdfium left characters out or added some.
     aligned = len(text) == textpage.count_chars()
-    box = pdfium_c.FS_RECTF()
-    fonts = _Fonts(textpage)
+    ligatures = any(ch in text for ch in _LIGATURE_CHARS)
+    raw, box, fonts = textpage.raw, pdfium_c.FS_RECTF(), _Fonts(textpage)
+    char_box, font_size = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize
     start = 0
     for row in text.split("\r\n"):
         pieces = row.split(_HYPHEN)
@@ -109,20 +113,20 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
                     half += 1
                 middle = start + half
                 if not aligned:
-                    first, middle, last = (_char_index(textpage, i) for i in (first, middle, last))
-                pdfium_c.FPDFText_GetLooseCharBox(textpage, middle, box)
+                    first, middle, last = (_char_index(raw, i) for i in (first, middle, last))
+                char_box(raw, middle, box)
                 top, bottom = box.top, box.bottom
-                pdfium_c.FPDFText_GetLooseCharBox(textpage, first, box)
+                char_box(raw, first, box)
                 x0 = box.left
-                pdfium_c.FPDFText_GetLooseCharBox(textpage, last, box)
+                char_box(raw, last, box)
                 mono_end = fonts.mono(last)
                 yield Line(
-                    text=stripped.translate(_LIGATURES),
+                    text=stripped.translate(_LIGATURES) if ligatures else stripped,
                     x0=x0,
                     x1=max(box.right, x0),
                     top=top,
                     bottom=bottom,
-                    size=round(pdfium_c.FPDFText_GetFontSize(textpage, middle), 1),
+                    size=round(font_size(raw, middle), 1),
                     # Inline code can start or end a line of prose: ask the middle too.
                     mono=mono_end and fonts.mono(first) and fonts.mono(middle),
                     mono_end=mono_end,
@@ -132,7 +136,7 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
         start += 1  # "\r\n" is two characters; the last piece already counted one
 
 
-def _char_index(textpage: pdfium.PdfTextPage, index: int) -> int:
+def _char_index(textpage, index: int) -> int:
     return max(0, pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, index))
 
 
@@ -140,7 +144,7 @@ class _Fonts:
     """Is a character set in a monospaced font? Named fonts are looked up once per page."""
 
     def __init__(self, textpage: pdfium.PdfTextPage) -> None:
-        self._textpage = textpage
+        self._textpage = textpage.raw
         self._name = ctypes.create_string_buffer(128)
         self._flags = ctypes.c_int()
         self._known: dict[bytes, bool] = {}

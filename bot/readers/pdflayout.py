@@ -32,9 +32,11 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _ROMAN = re.compile(r"^[ivxlcdm]+$")
+_NUMBERING = re.compile(r"^\w+\.? (?:\d+|[IVXLC]+|[A-Z])$")  # "Chapter 2", "Глава 1", "Part IV"
 _BULLET = re.compile(r"^([•◦▪▫‣⁃●○■□▸►✓✔➢➤·*\-–—\uf0a7\uf0b7\uf0d8\uf0fc\uf076\uf06e\uf0a8])\s+")
 _NUMBERED = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-z]\)|\([a-z]\))\s+")
-_CONTENTS = re.compile(r"(?:\s?\.){4,}\s*\S{1,10}$|…{2,}\s*\S{1,10}$")  # "Setup ....... 12"
+_LEADER = re.compile(r"(?:\.\s?){4,}$|\.(?:\s\.)+$|…{2,}$")  # dots before a contents page number
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _SENTENCE_END = re.compile(r"[.!?:;…。！？][\"'”’»)\]]*$")
 _WORD_END = re.compile(r"[^\W\d_]+$")
 _WORD_START = re.compile(r"^[^\W\d_]+")
@@ -122,7 +124,7 @@ def _date(value: str) -> str | None:
 
 def _norm(text: str) -> str:
     """Letters and digits only, lowercased: how a bookmark's title is found among lines."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.lower())
 
 
 def _drop_furniture(pages: list[list[Line]], labels: list[str]) -> list[list[Line]]:
@@ -135,50 +137,53 @@ def _drop_furniture(pages: list[list[Line]], labels: list[str]) -> list[list[Lin
     header naming a section that spans one page).
     """
     need = 2 if len(pages) <= 3 else 3
-    counts: Counter[tuple[str, str]] = Counter()
-    edges = [_edges(lines) for lines in pages]
-    for top, bottom in edges:
-        keys = {("top", _furniture_key(line.text)) for line in top}
-        keys |= {("bottom", _furniture_key(line.text)) for line in bottom}
-        counts.update(keys)
     sizes = Counter(round(line.size) for lines in pages for line in lines)
-    body = sizes.most_common(1)[0][0] if sizes else 0
-    heights: dict[str, set[int]] = {"top": set(), "bottom": set()}
-    for top, bottom in edges:
-        for zone, lines in (("top", top), ("bottom", bottom)):
-            for line in lines:
-                if counts[zone, _furniture_key(line.text)] >= need and line.size <= body * 1.15:
-                    heights[zone].add(round(line.top if zone == "top" else line.bottom))
-
+    small = 1.15 * (sizes.most_common(1)[0][0] if sizes else 0)  # furniture is not big type
+    edges = [_edges(lines) for lines in pages]
+    counts = Counter(key for page in edges for key in {key for _, key in page})
+    heights = {  # (zone, height) where running headers or footers were found
+        (key[0], _height(line, key[0]))
+        for page in edges
+        for line, key in page
+        if counts[key] >= need and line.size <= small
+    }
     result = []
-    for index, (lines, (top, bottom)) in enumerate(zip(pages, edges, strict=True)):
+    for index, (lines, page) in enumerate(zip(pages, edges, strict=True)):
         numbers = {labels[index].lower(), str(index + 1)}
         drop: set[int] = set()
-        for zone, candidates in (("top", top), ("bottom", bottom)):
-            for line in candidates:  # outermost first; stop at the first line of content
-                y = round(line.top if zone == "top" else line.bottom)
-                words = line.text.lower().split()
-                if not (
-                    _PAGE_NUMBER.match(line.text)
-                    or line.text.lower() in numbers
-                    or (
-                        counts[zone, _furniture_key(line.text)] >= need and line.size <= body * 1.15
-                    )
-                    or (
-                        heights[zone] & {y - 1, y, y + 1}
-                        and (words[0] in numbers or words[-1] in numbers)
-                    )
-                ):
-                    break
+        for n, (line, key) in enumerate(page):
+            if n % 2 and id(page[n - 1][0]) not in drop:
+                continue  # the second line from an edge only goes after the first
+            zone, y = key[0], _height(line, key[0])
+            words = line.text.lower().split()
+            if (
+                _PAGE_NUMBER.match(line.text)
+                or line.text.lower() in numbers
+                or (counts[key] >= need and line.size <= small)
+                or (
+                    not heights.isdisjoint({(zone, y - 1), (zone, y), (zone, y + 1)})
+                    and (words[0] in numbers or words[-1] in numbers)
+                )
+            ):
                 drop.add(id(line))
         result.append([line for line in lines if id(line) not in drop] if drop else lines)
     return result
 
 
-def _edges(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+def _edges(lines: list[Line]) -> list[tuple[Line, tuple[str, str]]]:
+    """The two top-most lines, outermost first, then the two bottom-most, with their keys."""
     top = sorted(lines, key=lambda line: -line.top)[:2]
     bottom = sorted(lines, key=lambda line: line.bottom)[:2]
-    return top, bottom
+    found = [(line, ("top", _furniture_key(line.text))) for line in top]
+    found += [(line, ("bottom", _furniture_key(line.text))) for line in bottom]
+    if len(top) == 1:  # keep "second from the edge" at odd positions
+        found.insert(1, found[0])
+        found.append(found[-1])
+    return found
+
+
+def _height(line: Line, zone: str) -> int:
+    return round(line.top if zone == "top" else line.bottom)
 
 
 def _furniture_key(text: str) -> str:
@@ -260,7 +265,7 @@ def _cover_title(pages: list[list[Line]], geometry: _Geometry, marks: _Marks) ->
         end = first + 1
         while end < len(lines) and end - first < 3 and abs(lines[end].size - biggest) < 0.5:
             end += 1
-        text = clean(" ".join(line.text for line in lines[first:end]))
+        text = _joined(lines[first:end])
         if not any(ch.isalpha() for ch in text) or len(text) > 200:
             return None
         marks.used.update((page, i) for i in range(first, end))
@@ -274,7 +279,7 @@ def _place_outline(
     """Each bookmark becomes a heading at the line(s) that print its title on its target page
     (the title may be split over lines, or printed after a number such as "Chapter 2"), else
     where it points on that page, else at the page's top."""
-    norms: dict[int, list[str]] = {}
+    norms: dict[tuple[int, int], str] = {}  # (page, line) -> _norm(text), as needed
     cursor: dict[int, int] = {}
     for entry in outline:
         if skip_root and entry.depth == 0:
@@ -283,35 +288,43 @@ def _place_outline(
         if entry.page >= len(pages):
             continue
         lines = pages[entry.page]
-        if entry.page not in norms:
-            norms[entry.page] = [_norm(line.text) for line in lines]
         start = cursor.get(entry.page, 0)
         if entry.y is not None:
             start = next(
                 (i for i in range(start, len(lines)) if lines[i].top <= entry.y + 2), start
             )
-        found = _find_title(_norm(entry.title), norms[entry.page], start, entry.page, marks)
+        found = _find_title(_norm(entry.title), lines, norms, start, entry.page, marks)
         index, count, text = start, 0, entry.title
         if found:
             index, count, printed = found
             if printed:  # what the reader sees ("1.2 Setup"), where the bookmark says "Setup"
-                text = " ".join(line.text for line in lines[index : index + count])
+                text = _joined(lines[index : index + count])
         marks.heading(entry.page, index, level, text, count)
         cursor[entry.page] = index + count
 
 
 def _find_title(
-    title: str, norms: list[str], start: int, page: int, marks: _Marks
+    title: str,
+    lines: list[Line],
+    norms: dict[tuple[int, int], str],
+    start: int,
+    page: int,
+    marks: _Marks,
 ) -> tuple[int, int, bool] | None:
+    """Where the page prints this (normalised) title, from line `start` on, then before it:
+    (first line, lines, whether what is printed is fuller than the bookmark)."""
     if not title:
         return None
-    for i in [*range(start, len(norms)), *range(start)]:
+    for i in [*range(start, len(lines)), *range(start)]:
         window = ""
         for count in range(1, 4):
             j = i + count - 1
-            if j >= len(norms) or (page, j) in marks.used:
+            if j >= len(lines) or (page, j) in marks.used:
                 break
-            window += norms[j]
+            norm = norms.get((page, j))
+            if norm is None:
+                norm = norms[page, j] = _norm(lines[j].text)
+            window += norm
             if window.endswith(title) and _label(window[: len(window) - len(title)]):
                 return i, count, True  # or with "Chapter 2", "2.1", "A" printed before it
             if title.endswith(window) and len(title) - len(window) <= 8 and len(window) >= 4:
@@ -321,41 +334,67 @@ def _find_title(
     return None
 
 
+def _joined(lines: list[Line]) -> str:
+    """A title set over a few lines, as one line ("Wiederein-" + "führen" -> "Wiedereinführen")."""
+    text = ""
+    for before, line in zip([None, *lines], lines, strict=False):
+        if before is None:
+            text = line.text
+        elif before.hyphen:
+            text += line.text if line.text[:1].islower() else "-" + line.text
+        else:
+            text += " " + line.text
+    return clean(text)
+
+
 def _label(prefix: str) -> bool:
     """Could this (normalised) text number a heading: "kapitel2", "21", "a", "iv"?"""
     return len(prefix) <= 2 or (len(prefix) <= 12 and any(ch.isdigit() for ch in prefix))
 
 
 def _size_headings(pages: list[list[Line]], geometry: _Geometry, marks: _Marks) -> None:
-    """Without an outline: runs of up to three lines set clearly larger than the body text."""
+    """Without an outline: runs of up to three lines set clearly larger than the body text,
+    at the margin or centred (type that large elsewhere is a figure's), one under the other;
+    a label such as "Chapter 2" joins the title under it. Levels rank the sizes found."""
     found: list[tuple[int, int, int, float, str]] = []
     threshold = geometry.body * 1.15 + 0.3
 
-    def candidate(line: Line) -> bool:
-        return (
-            line.size >= threshold
-            and not line.mono
-            and len(line.text) <= 200
-            and any(ch.isalpha() for ch in line.text)
+    def candidate(page: int, line: Line, first: bool = True) -> bool:
+        if line.size < threshold or line.mono or len(line.text) > 200 or _contents(line.text):
+            return False
+        if not first:
+            return True  # a wrapped title's next line may hang under the text after its number
+        left = geometry.left(page)
+        right = geometry.right(page, left)
+        centred = abs(line.x0 + line.x1 - left - right) < 4 * geometry.body
+        return (line.x0 - left < 2 * geometry.body or centred) and any(
+            ch.isalpha() for ch in line.text
         )
+
+    def under(upper: Line, lower: Line, label: bool) -> bool:
+        gap = upper.bottom - lower.bottom
+        return 0 < gap < (3 if label else 1.8) * max(upper.size, lower.size)
 
     for page, lines in enumerate(pages):
         i = 0
         while i < len(lines):
-            if not candidate(lines[i]) or (page, i) in marks.used:
+            if (page, i) in marks.used or not candidate(page, lines[i]):
                 i += 1
                 continue
-            j = i + 1
+            j, size = i + 1, lines[i].size
+            label = bool(_NUMBERING.match(lines[i].text))
             while (
                 j < len(lines)
-                and candidate(lines[j])
-                and abs(lines[j].size - lines[i].size) < 0.5
+                and j - i < 4
                 and (page, j) not in marks.used
+                and candidate(page, lines[j], first=False)
+                and under(lines[j - 1], lines[j], label)
+                and (abs(lines[j].size - lines[i].size) < 0.5 or label)
             ):
+                size = max(size, lines[j].size)
                 j += 1
             if j - i <= 3:
-                text = clean(" ".join(line.text for line in lines[i:j]))
-                found.append((page, i, j - i, lines[i].size, text))
+                found.append((page, i, j - i, size, _joined(lines[i:j])))
             i = j
     ranks = sorted({round(size * 2) / 2 for *_, size, _ in found}, reverse=True)
     for page, index, count, size, text in found:
@@ -399,7 +438,7 @@ class _Assembler:
         self.blocks.append(Block("heading", clean(text), level, self.labels[page]))
 
     def _add(self, page: int, line: Line) -> None:
-        if _CONTENTS.search(line.text):
+        if _contents(line.text):
             self._contents_line()
             return
         code = self.geometry.code and line.mono
@@ -512,8 +551,8 @@ class _Assembler:
     def _hyphenated(self, head: str, tail: str) -> bool:
         """Does the document spell this word with a hyphen elsewhere, and never without?"""
         if self._vocabulary is None:
-            words = " ".join(line.text for lines in self.pages for line in lines)
-            self._vocabulary = {word.lower() for word in _WORDS.findall(words)}
+            words = " ".join(line.text for lines in self.pages for line in lines).lower()
+            self._vocabulary = set(_WORDS.findall(words))
         joined, hyphenated = (head + tail).lower(), f"{head}-{tail}".lower()
         return hyphenated in self._vocabulary and joined not in self._vocabulary
 
@@ -540,6 +579,12 @@ class _Assembler:
             indent = " " * max(0, round((line.x0 - left) / width)) if width > 0 else ""
             out.append((indent + line.text + ("-" if line.hyphen else "")).rstrip())
         return "\n".join(out).strip("\n")
+
+
+def _contents(text: str) -> bool:
+    """A table of contents' line: "2.1 Setup ........ 12"."""
+    head, _, number = text.rpartition(" ")
+    return 0 < len(number) <= 10 and bool(_LEADER.search(head[-12:].rstrip()))
 
 
 def _cjk(char: str) -> bool:
