@@ -20,6 +20,7 @@ Pure Python over plain records, so each rule can be tested without building a PD
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -219,7 +220,7 @@ class _Geometry:
         self.body = sizes.most_common(1)[0][0] if sizes else 10.0
         # A document set all in a typewriter font is not all code.
         self.code = mono < 0.5 * sum(sizes.values())
-        self._leading = {size: c.most_common(1)[0][0] for size, c in pitches.items()}
+        self._leading = {size: _leading(c) for size, c in pitches.items() if c.total() >= 3}
         self._left = {p: c.most_common(1)[0][0] if c else 0 for p, c in lefts.items()}
         self._right: dict[tuple[int, int], float] = {}
 
@@ -237,8 +238,15 @@ class _Geometry:
             near = sorted(
                 x1 for b in (key[1] - 1, key[1], key[1] + 1) for x1 in self._x1.get((key[0], b), ())
             )
-            edge = self._right[key] = near[int(0.9 * (len(near) - 1))] if near else 0.0
+            edge = self._right[key] = near[math.ceil(0.9 * (len(near) - 1))] if near else 0.0
         return edge
+
+
+def _leading(pitches: Counter[float]) -> float:
+    """The usual distance between lines of a size: the smallest that is about as common as
+    the most common (paragraph gaps are wider, and can be as frequent in a short text)."""
+    top = max(pitches.values())
+    return min(pitch for pitch, seen in pitches.items() if seen >= 0.5 * top)
 
 
 class _Marks:
@@ -324,9 +332,13 @@ def _find_title(
             norm = norms.get((page, j))
             if norm is None:
                 norm = norms[page, j] = _norm(lines[j].text)
+            if count == 2 and _label(window) and norm == title:
+                return i, count, True  # "Chapter 2" over "Getting Started"
             window += norm
-            if window.endswith(title) and _label(window[: len(window) - len(title)]):
-                return i, count, True  # or with "Chapter 2", "2.1", "A" printed before it
+            if window == title:
+                return i, count, True
+            if count == 1 and window.endswith(title) and _label(window[: -len(title)]):
+                return i, count, True  # "2.1 Requirements", where the bookmark says less
             if title.endswith(window) and len(title) - len(window) <= 8 and len(window) >= 4:
                 return i, count, False  # the bookmark numbers what the page does not
             if len(window) > len(title) + 12:
