@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.readers.base import Article, Block, clean, short_title
@@ -33,6 +34,10 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _ROMAN = re.compile(r"^[ivxlcdm]+$")
+_LABEL_WORD = re.compile(  # what numbers a heading, before or instead of its number
+    r"^(?:chapter|appendix|part|section|kapitel|anhang|teil|abschnitt|chapitre|annexe|partie|"
+    r"capítulo|apéndice|parte|capitolo|appendice|глава|приложение|часть|раздел)[\divxlc]*[a-z]?$"
+)
 _NUMBERING = re.compile(r"^\w+\.? (?:\d+|[IVXLC]+|[A-Z])$")  # "Chapter 2", "Глава 1", "Part IV"
 _BULLET = re.compile(r"^([•◦▪▫‣⁃●○■□▸►✓✔➢➤·*\-–—\uf0a7\uf0b7\uf0d8\uf0fc\uf076\uf06e\uf0a8])\s+")
 _NUMBERED = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-z]\)|\([a-z]\))\s+")
@@ -99,7 +104,7 @@ def build(
     if title is None and root_title:
         title = roots[0].title
     if title is None:
-        title = _cover_title(pages, geometry, marks)
+        title = _cover_title(pages, geometry, marks, outline)
     if outline:
         skip_root = root_title and _norm(roots[0].title) == _norm(title or "")
         _place_outline(outline, pages, marks, skip_root)
@@ -261,8 +266,11 @@ class _Marks:
         self.used.update((page, i) for i in range(index, index + lines))
 
 
-def _cover_title(pages: list[list[Line]], geometry: _Geometry, marks: _Marks) -> str | None:
-    """The largest type on the first page with text, when clearly larger than the body text."""
+def _cover_title(
+    pages: list[list[Line]], geometry: _Geometry, marks: _Marks, outline: list[Entry]
+) -> str | None:
+    """The largest type on the first page with text, when clearly larger than the body text
+    and not a heading the outline names."""
     for page, lines in enumerate(pages[:2]):
         if not lines:
             continue
@@ -276,6 +284,9 @@ def _cover_title(pages: list[list[Line]], geometry: _Geometry, marks: _Marks) ->
         text = _joined(lines[first:end])
         if not any(ch.isalpha() for ch in text) or len(text) > 200:
             return None
+        norm = _norm(text)
+        if any(norm.endswith(_norm(e.title)) for e in outline if e.page == page and e.title):
+            return None
         marks.used.update((page, i) for i in range(first, end))
         return text
     return None
@@ -285,8 +296,9 @@ def _place_outline(
     outline: list[Entry], pages: list[list[Line]], marks: _Marks, skip_root: bool
 ) -> None:
     """Each bookmark becomes a heading at the line(s) that print its title on its target page
-    (the title may be split over lines, or printed after a number such as "Chapter 2"), else
-    where it points on that page, else at the page's top."""
+    (the title may be split over lines, or printed after a number such as "Chapter 2"), or at
+    the top of the next page when it points below the last line; else where it points, else
+    at the page's top."""
     norms: dict[tuple[int, int], str] = {}  # (page, line) -> _norm(text), as needed
     cursor: dict[int, int] = {}
     for entry in outline:
@@ -297,18 +309,36 @@ def _place_outline(
             continue
         lines = pages[entry.page]
         start = cursor.get(entry.page, 0)
-        if entry.y is not None:
+        if entry.y is not None:  # the first line below where it points; none: the page's end
             start = next(
-                (i for i in range(start, len(lines)) if lines[i].top <= entry.y + 2), start
+                (i for i in range(start, len(lines)) if lines[i].top <= entry.y + 2), len(lines)
             )
-        found = _find_title(_norm(entry.title), lines, norms, start, entry.page, marks)
+        page, title = entry.page, _norm(entry.title)
+        found = _find_title(title, lines, norms, start, page, marks, entry.y is not None)
+        if not found and start == len(lines) and page + 1 < len(pages):
+            found = _title_on_top(title, pages[page + 1], page + 1, marks)
+            if found:  # it points below the last line: the heading starts the next page
+                page, lines = page + 1, pages[page + 1]
         index, count, text = start, 0, entry.title
         if found:
             index, count, printed = found
             if printed:  # what the reader sees ("1.2 Setup"), where the bookmark says "Setup"
                 text = _joined(lines[index : index + count])
-        marks.heading(entry.page, index, level, text, count)
-        cursor[entry.page] = index + count
+        marks.heading(page, index, level, text, count)
+        cursor[page] = index + count
+
+
+def _title_on_top(
+    title: str, lines: list[Line], page: int, marks: _Marks
+) -> tuple[int, int, bool] | None:
+    def norm(j: int) -> str:
+        return _norm(lines[j].text)
+
+    for i in range(min(3, len(lines))):
+        found = _title_at(title, lines, norm, i, page, marks)
+        if found:
+            return found
+    return None
 
 
 def _find_title(
@@ -318,31 +348,60 @@ def _find_title(
     start: int,
     page: int,
     marks: _Marks,
+    aimed: bool,
 ) -> tuple[int, int, bool] | None:
     """Where the page prints this (normalised) title, from line `start` on, then before it:
-    (first line, lines, whether what is printed is fuller than the bookmark)."""
+    (first line, lines, whether what is printed is fuller than the bookmark). Code that
+    happens to spell the title counts only when nothing else does; and the line a bookmark
+    points at may print more after the title ("expand.grid Create a Data Frame ...")."""
+
+    def norm(j: int) -> str:
+        found = norms.get((page, j))
+        if found is None:
+            found = norms[page, j] = _norm(lines[j].text)
+        return found
+
     if not title:
         return None
+    in_code = None
     for i in [*range(start, len(lines)), *range(start)]:
-        window = ""
-        for count in range(1, 4):
-            j = i + count - 1
-            if j >= len(lines) or (page, j) in marks.used:
-                break
-            norm = norms.get((page, j))
-            if norm is None:
-                norm = norms[page, j] = _norm(lines[j].text)
-            if count == 2 and _label(window) and norm == title:
-                return i, count, True  # "Chapter 2" over "Getting Started"
-            window += norm
-            if window == title:
-                return i, count, True
-            if count == 1 and window.endswith(title) and _label(window[: -len(title)]):
-                return i, count, True  # "2.1 Requirements", where the bookmark says less
-            if title.endswith(window) and len(title) - len(window) <= 8 and len(window) >= 4:
-                return i, count, False  # the bookmark numbers what the page does not
-            if len(window) > len(title) + 12:
-                break
+        found = _title_at(title, lines, norm, i, page, marks)
+        if found and not lines[i].mono:
+            return found
+        in_code = in_code or found
+    if (
+        aimed
+        and start < len(lines)
+        and (page, start) not in marks.used
+        and not lines[start].mono
+        and norm(start).startswith(title)
+    ):
+        return start, 1, True
+    return in_code
+
+
+def _title_at(
+    title: str, lines: list[Line], norm: Callable[[int], str], i: int, page: int, marks: _Marks
+) -> tuple[int, int, bool] | None:
+    window, head = "", 0  # head: the first line's length in the window
+    for count in range(1, 4):
+        j = i + count - 1
+        if j >= len(lines) or (page, j) in marks.used:
+            return None
+        text = norm(j)
+        if count == 2 and _label(window) and text == title:
+            return i, count, True  # "Chapter 2" over "Getting Started"
+        window += text
+        head = head or len(text)
+        if window == title:
+            return i, count, True
+        prefix = len(window) - len(title)
+        if 0 < prefix < head and window.endswith(title) and _label(window[:prefix]):
+            return i, count, True  # "2.1 Requirements", where the bookmark says less
+        if title.endswith(window) and len(title) - len(window) <= 8 and len(window) >= 4:
+            return i, count, False  # the bookmark numbers what the page does not
+        if len(window) > len(title) + 12:
+            return None
     return None
 
 
@@ -360,8 +419,12 @@ def _joined(lines: list[Line]) -> str:
 
 
 def _label(prefix: str) -> bool:
-    """Could this (normalised) text number a heading: "kapitel2", "21", "a", "iv"?"""
-    return len(prefix) <= 2 or (len(prefix) <= 12 and any(ch.isdigit() for ch in prefix))
+    """Could this (normalised) text number a heading: "kapitel2", "21", "a", "iv", "appendix"?"""
+    return (
+        len(prefix) <= 2
+        or (len(prefix) <= 12 and any(ch.isdigit() for ch in prefix))
+        or bool(_LABEL_WORD.match(prefix))
+    )
 
 
 def _size_headings(pages: list[list[Line]], geometry: _Geometry, marks: _Marks) -> None:
@@ -453,6 +516,8 @@ class _Assembler:
         if _contents(line.text):
             self._contents_line()
             return
+        if line.text.isdigit() and len(line.text) <= 3 and line.size < 0.9 * self.geometry.body:
+            return  # a footnote's or figure's small number, set apart from anything it marks
         code = self.geometry.code and line.mono
         if code and self._kind != "code" and self._lines and self._lines[-1].mono_end:
             code = not self._continues(page, line, False, False)  # inline code, wrapped

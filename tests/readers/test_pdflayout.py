@@ -206,3 +206,29 @@ def test_items_nest_by_indent_and_code_keeps_its_lines() -> None:
     ]
     levels = [b.level for b in build([page], ["1"], [], "", "", "").blocks if b.kind == "item"]
     assert levels == [1, 2, 1]
+
+
+def test_bookmark_below_the_last_line_heads_the_next_page() -> None:
+    one = column(("End of a chapter.", {}))
+    two = column(("3 Results", {"size": 16}), ("Text.", {"gap": 6}))
+    outline = [Entry(0, "Results", 0, y=one[-1].bottom - 20)]
+    assert blocks([one, two], outline) == [
+        ("paragraph", "End of a chapter.", "1"),
+        ("heading", "3 Results", "2"),
+        ("paragraph", "Text.", "2"),
+    ]
+
+
+def test_the_line_a_bookmark_points_at_may_say_more_than_its_title() -> None:
+    page = column(
+        ("paste(x, sep)", {"mono": True, "mono_end": True}),
+        ("paste Concatenate Strings", {"gap": 20, "size": 14}),
+        ("Usage", {"gap": 6}),
+        ('paste(..., sep = " ")', {"mono": True, "mono_end": True}),
+    )
+    outline = [Entry(0, "paste", 0, y=page[1].top + 2)]
+    assert [(k, t) for k, t, _ in blocks([page], outline)][:3] == [
+        ("code", "paste(x, sep)"),
+        ("heading", "paste Concatenate Strings"),
+        ("paragraph", "Usage"),
+    ]
