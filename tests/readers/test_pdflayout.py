@@ -225,6 +225,7 @@ def test_the_line_a_bookmark_points_at_may_say_more_than_its_title() -> None:
         ("paste Concatenate Strings", {"gap": 20, "size": 14}),
         ("Usage", {"gap": 6}),
         ('paste(..., sep = " ")', {"mono": True, "mono_end": True}),
+        ("Concatenate vectors after converting them to character strings.", {"gap": 6}),
     )
     outline = [Entry(0, "paste", 0, y=page[1].top + 2)]
     assert [(k, t) for k, t, _ in blocks([page], outline)][:3] == [
