@@ -107,14 +107,16 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
             if stripped:
                 first = start + len(piece) - len(piece.lstrip())
                 last = end if hyphen else start + len(piece.rstrip()) - 1
-                # Height and size from the middle: a line can start with a drop cap or an icon.
                 half = len(piece) // 2  # a character, not a space pdfium made up (size 1)
                 while half < len(piece) - 1 and piece[half].isspace():
                     half += 1
                 middle = start + half
                 if not aligned:
                     first, middle, last = (_char_index(raw, i) for i in (first, middle, last))
-                char_box(raw, middle, box)
+                # Size and height are the median of three characters': a line can start with
+                # a drop cap or an icon, and hold a word of smaller code type.
+                size, typical = sorted((font_size(raw, i), i) for i in (first, middle, last))[1]
+                char_box(raw, typical, box)
                 top, bottom = box.top, box.bottom
                 char_box(raw, first, box)
                 x0 = box.left
@@ -126,7 +128,7 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
                     x1=max(box.right, x0),
                     top=top,
                     bottom=bottom,
-                    size=round(font_size(raw, middle), 1),
+                    size=round(size, 1),
                     # Inline code can start or end a line of prose: ask the middle too.
                     mono=mono_end and fonts.mono(first) and fonts.mono(middle),
                     mono_end=mono_end,

@@ -561,8 +561,8 @@ class _Assembler:
             return False
         if before.hyphen:
             return True
-        if abs(line.size - before.size) > max(0.6, 0.08 * before.size):
-            return False
+        if abs(line.size - before.size) > max(0.6, 0.08 * before.size) and not before.mono_end:
+            return False  # (inline code is often set smaller: a line of it says nothing)
         geometry = self.geometry
         if page != self._last or line.bottom > before.top:  # a new page, or a new column
             if page - self._last > 1 or _SENTENCE_END.search(before.text):
