@@ -16,6 +16,7 @@ a PDF has none. Bookmarks made by LaTeX point through a GoTo action rather than 
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from collections.abc import Iterator
 
@@ -97,45 +98,61 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
     ligatures = any(ch in text for ch in _LIGATURE_CHARS)
     raw, box, fonts = textpage.raw, pdfium_c.FS_RECTF(), _Fonts(textpage)
     char_box, font_size = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize
-    start = 0
+
+    def line(piece: str, start: int, end: int, hyphen: bool) -> Line | None:
+        """The printed line text[start:end] (end: the U+FFFE of a hyphen that ends it)."""
+        stripped = piece.strip()
+        if not stripped:
+            return None
+        first = start + len(piece) - len(piece.lstrip())
+        last = end if hyphen else start + len(piece.rstrip()) - 1
+        # Size and height are the median of five characters': a line can start with a drop
+        # cap or an icon, and hold words in small capitals or smaller code type.
+        inner = [start + _letter(piece, len(piece) * k // 4) for k in (1, 2, 3)]
+        middle = inner[1]
+        if not aligned:
+            first, last = _char_index(raw, first), _char_index(raw, last)
+            inner = [_char_index(raw, i) for i in inner]
+            middle = inner[1]
+        size, typical = sorted((font_size(raw, i), i) for i in (first, *inner, last))[2]
+        char_box(raw, typical, box)
+        top, bottom = box.top, box.bottom
+        char_box(raw, first, box)
+        x0 = box.left
+        char_box(raw, last, box)
+        if not all(map(math.isfinite, (x0, box.right, top, bottom, size))):
+            return None  # a broken font matrix: such a line cannot be placed
+        mono_end = fonts.mono(last)
+        return Line(
+            text=stripped.translate(_LIGATURES) if ligatures else stripped,
+            x0=x0,
+            x1=max(box.right, x0),
+            top=top,
+            bottom=bottom,
+            size=round(size, 1),
+            # Inline code can start or end a line of prose: ask the middle too.
+            mono=mono_end and fonts.mono(first) and fonts.mono(middle),
+            mono_end=mono_end,
+            hyphen=hyphen,
+        )
+
+    end = -1
     for row in text.split("\r\n"):
         pieces = row.split(_HYPHEN)
         for n, piece in enumerate(pieces):
+            start = end + 1  # past the "\n" or the U+FFFE before this piece
             end = start + len(piece)
-            hyphen = n < len(pieces) - 1
-            stripped = piece.strip()
-            if stripped:
-                first = start + len(piece) - len(piece.lstrip())
-                last = end if hyphen else start + len(piece.rstrip()) - 1
-                half = len(piece) // 2  # a character, not a space pdfium made up (size 1)
-                while half < len(piece) - 1 and piece[half].isspace():
-                    half += 1
-                middle = start + half
-                if not aligned:
-                    first, middle, last = (_char_index(raw, i) for i in (first, middle, last))
-                # Size and height are the median of three characters': a line can start with
-                # a drop cap or an icon, and hold a word of smaller code type.
-                size, typical = sorted((font_size(raw, i), i) for i in (first, middle, last))[1]
-                char_box(raw, typical, box)
-                top, bottom = box.top, box.bottom
-                char_box(raw, first, box)
-                x0 = box.left
-                char_box(raw, last, box)
-                mono_end = fonts.mono(last)
-                yield Line(
-                    text=stripped.translate(_LIGATURES) if ligatures else stripped,
-                    x0=x0,
-                    x1=max(box.right, x0),
-                    top=top,
-                    bottom=bottom,
-                    size=round(size, 1),
-                    # Inline code can start or end a line of prose: ask the middle too.
-                    mono=mono_end and fonts.mono(first) and fonts.mono(middle),
-                    mono_end=mono_end,
-                    hyphen=hyphen,
-                )
-            start = end + 1  # past the U+FFFE
-        start += 1  # "\r\n" is two characters; the last piece already counted one
+            found = line(piece, start, end, n < len(pieces) - 1)
+            if found is not None:
+                yield found
+        end += 1  # "\r\n" is two characters: the loop above counts one
+
+
+def _letter(piece: str, at: int) -> int:
+    """The first position from `at` that is not a space (pdfium makes spaces up: size 1)."""
+    while at < len(piece) - 1 and piece[at].isspace():
+        at += 1
+    return at
 
 
 def _char_index(textpage, index: int) -> int:
