@@ -45,7 +45,10 @@ def read(data: bytes, limits: Limits) -> list[Article]:
         count = len(pdf)
         if count > limits.max_pages:
             raise Unreadable(f"too many pages ({count}; the limit is {limits.max_pages})")
-        pages = [_page_lines(pdf, i) for i in range(count)]
+        loaded = [_page_lines(pdf, i) for i in range(count)]
+        if all(lines is None for lines in loaded):
+            raise Unreadable("corrupt PDF (no page loads)")
+        pages = [lines or [] for lines in loaded]  # one broken page must not cost the rest
         if not any(pages):
             raise Unreadable("no text layer (scanned?): run OCR first")
         labels = [pdf.get_page_label(i) or str(i + 1) for i in range(count)]
@@ -73,19 +76,21 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         raise Unreadable(f"corrupt PDF ({reason})") from None
 
 
-def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[Line]:
-    """The printed lines of one page in pdfium's reading order; [] for a page that will not load."""
+def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[Line] | None:
+    """The printed lines of one page in pdfium's reading order; None if the page will not load."""
     try:
         page = pdf[index]
     except pdfium.PdfiumError:
-        return []  # one broken page must not cost the rest of the document
+        return None
     try:
         textpage = page.get_textpage()
-        try:
-            return list(_lines(textpage))
-        finally:
-            textpage.close()
+    except pdfium.PdfiumError:
+        page.close()
+        return None
+    try:
+        return list(_lines(textpage))
     finally:
+        textpage.close()
         page.close()
 
 

@@ -6,6 +6,9 @@ from x=72 to x=540.
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.readers.pdflayout import Entry, Line, build
 
 LEFT, RIGHT, SIZE, LEADING = 72.0, 540.0, 12.0, 14.0
@@ -233,3 +236,32 @@ def test_the_line_a_bookmark_points_at_may_say_more_than_its_title() -> None:
         ("heading", "paste Concatenate Strings"),
         ("paragraph", "Usage"),
     ]
+
+
+WORD = st.sampled_from(["Setup", "the", "2.1", "•", "Page", "3", "iv", "co", "....", "日本", "-"])
+LINE = st.builds(
+    lambda words, x0, width, y, size, mono, hyphen: Line(
+        " ".join(words), x0, x0 + width, y + size, y, size, mono, mono, hyphen
+    ),
+    st.lists(WORD, min_size=1, max_size=6),
+    st.floats(0, 500),
+    st.floats(0, 500),
+    st.floats(0, 800),
+    st.sampled_from([8.0, 10.0, 12.0, 18.0]),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(LINE, max_size=12), min_size=1, max_size=5),
+    st.lists(st.tuples(st.integers(0, 3), WORD, st.integers(0, 5)), max_size=6),
+)
+def test_any_lines_make_well_formed_blocks(pages: list[list[Line]], marks) -> None:
+    labels = [f"p{n}" for n in range(len(pages))]
+    outline = [Entry(depth, title, page) for depth, title, page in marks]
+    article = build(pages, labels, outline, "", "", "")
+    for block in article.blocks:
+        assert block.text and block.page in labels
+        assert 1 <= block.level <= 6 if block.kind in ("heading", "item") else block.level == 0
