@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import fpdf  # the `test` extra
 import pytest
+from PIL import Image  # fpdf2 depends on Pillow
 
-fpdf = pytest.importorskip("fpdf")  # the `test` extra
-
-from bot.readers import Limits, Unreadable, read  # noqa: E402
-from bot.readers import pdf as reader  # noqa: E402
+from bot.readers import Limits, Unreadable, read
+from bot.readers import pdf as reader
 
 WORDS = (
     "server backup nightly archive retention policy storage volume restore snapshot operator "
@@ -291,7 +291,7 @@ def test_encrypted_without_a_user_password_is_read() -> None:
 
 
 def test_a_scan_without_text_asks_for_ocr() -> None:
-    image = pytest.importorskip("PIL.Image").new("L", (200, 280), 200)
+    image = Image.new("L", (200, 280), 200)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     pdf = fpdf.FPDF()
