@@ -6,7 +6,8 @@ is indented (or the paragraph's first line was), starts with a bullet or a numbe
 size, or where the line before stopped short of the right margin though the next line's first
 word would have fitted there; it runs on across a page or column break when its last line is
 full and ends no sentence. Lines set entirely in a monospaced font are code, unless most of the
-document is. A table of contents' dotted lines go (the sections are headings already).
+document is. A table of contents' dotted lines go, in documents with bookmarks or many pages
+(the sections are headings already, and as passages they would only crowd out the text).
 
 Running headers and footers go: lines that start or end many pages and differ only in their
 numbers, lone page numbers and "Page 3 of 9". Sections come from the outline (bookmarks), each
@@ -97,6 +98,7 @@ def build(
     pages = _drop_furniture(pages, labels)
     geometry = _Geometry(pages)
     marks = _Marks()
+    contents = _Contents(labels, outline)
     title = clean(title)
     title = title if _real(title, _NOT_TITLE) else None
     roots = [entry for entry in outline if entry.depth == 0]
@@ -109,8 +111,8 @@ def build(
         skip_root = root_title and _norm(roots[0].title) == _norm(title or "")
         _place_outline(outline, pages, marks, skip_root)
     else:
-        _size_headings(pages, geometry, marks)
-    blocks = _Assembler(pages, labels, geometry, marks).run()
+        _size_headings(pages, geometry, marks, contents)
+    blocks = _Assembler(pages, labels, geometry, marks, contents).run()
     author = clean(author)
     byline = author if _real(author, _NOT_AUTHOR) else None
     return Article(short_title(title), tuple(blocks), byline, _date(created))
@@ -427,7 +429,9 @@ def _label(prefix: str) -> bool:
     )
 
 
-def _size_headings(pages: list[list[Line]], geometry: _Geometry, marks: _Marks) -> None:
+def _size_headings(
+    pages: list[list[Line]], geometry: _Geometry, marks: _Marks, contents: _Contents
+) -> None:
     """Without an outline: runs of up to three lines set clearly larger than the body text,
     at the margin or centred (type that large elsewhere is a figure's), one under the other;
     a label such as "Chapter 2" joins the title under it. Levels rank the sizes found."""
@@ -435,7 +439,7 @@ def _size_headings(pages: list[list[Line]], geometry: _Geometry, marks: _Marks) 
     threshold = geometry.body * 1.15 + 0.3
 
     def candidate(page: int, line: Line, first: bool = True) -> bool:
-        if line.size < threshold or line.mono or len(line.text) > 200 or _contents(line.text):
+        if line.size < threshold or line.mono or len(line.text) > 200 or contents(line.text):
             return False
         if not first:
             return True  # a wrapped title's next line may hang under the text after its number
@@ -481,9 +485,15 @@ class _Assembler:
     """Lines in reading order -> blocks: each line continues the open block or starts one."""
 
     def __init__(
-        self, pages: list[list[Line]], labels: list[str], geometry: _Geometry, marks: _Marks
+        self,
+        pages: list[list[Line]],
+        labels: list[str],
+        geometry: _Geometry,
+        marks: _Marks,
+        contents: _Contents,
     ) -> None:
         self.pages, self.labels, self.geometry, self.marks = pages, labels, geometry, marks
+        self.contents = contents
         self.blocks: list[Block] = []
         self._lines: list[Line] = []  # the open block's lines
         self._kind: str = "paragraph"
@@ -513,7 +523,7 @@ class _Assembler:
         self.blocks.append(Block("heading", clean(text), level, self.labels[page]))
 
     def _add(self, page: int, line: Line) -> None:
-        if _contents(line.text):
+        if self.contents(line.text):
             self._contents_line()
             return
         if line.text.isdigit() and len(line.text) <= 3 and line.size < 0.9 * self.geometry.body:
@@ -658,10 +668,18 @@ class _Assembler:
         return "\n".join(out).strip("\n")
 
 
-def _contents(text: str) -> bool:
-    """A table of contents' line: "2.1 Setup ........ 12"."""
-    head, _, number = text.rpartition(" ")
-    return 0 < len(number) <= 10 and bool(_LEADER.search(head[-12:].rstrip()))
+class _Contents:
+    """Tells a table of contents' line: "2.1 Setup ........ 12", where 12 is one of the
+    document's page labels. Only in documents with bookmarks or twenty pages and more: in a
+    short one, "Reception ........ 12" may be all there is to say."""
+
+    def __init__(self, labels: list[str], outline: list[Entry]) -> None:
+        long = bool(outline) or len(labels) >= 20
+        self._labels = {label.lower() for label in labels} if long else set()
+
+    def __call__(self, text: str) -> bool:
+        head, _, number = text.rpartition(" ")
+        return number.lower() in self._labels and bool(_LEADER.search(head[-12:].rstrip()))
 
 
 def _cjk(char: str) -> bool:

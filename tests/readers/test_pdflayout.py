@@ -173,7 +173,19 @@ def test_table_of_contents_lines_go() -> None:
         ("two lines ........................ 3", {"x0": LEFT + 20, "full": True}),
         ("Text.", {"gap": 10}),
     )
-    assert [text for _, text, _ in blocks([page])] == ["Contents", "Text."]
+    rest = [column(("Introduction", {})), column(("More.", {}))]
+    outline = [Entry(0, "Introduction", 1)]
+    texts = [text for _, text, _ in blocks([page, *rest], outline)]
+    assert texts == ["Contents", "Text.", "Introduction", "More."]
+
+
+def test_dotted_lines_stay_in_a_short_document_without_bookmarks() -> None:
+    page = column(
+        ("Reception ........................ 1", {"full": True}),
+        ("Coffee . . . . . . . . . . . . . . 2", {"full": True}),
+    )
+    texts = [text for _, text, _ in blocks([page, column(("Page two.", {}))])]
+    assert texts[0].startswith("Reception") and "Coffee" in " ".join(texts)
 
 
 def test_hyphen_kept_where_the_document_spells_the_word_with_one() -> None:
