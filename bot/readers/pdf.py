@@ -160,7 +160,7 @@ def _letter(piece: str, at: int) -> int:
     return at
 
 
-def _char_index(textpage, index: int) -> int:
+def _char_index(textpage: pdfium_c.FPDF_TEXTPAGE, index: int) -> int:
     return max(0, pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, index))
 
 
@@ -201,7 +201,9 @@ def _outline(pdf: pdfium.PdfDocument) -> list[Entry]:
     return entries
 
 
-def _destination(pdf: pdfium.PdfDocument, bookmark: pdfium.PdfBookmark):
+def _destination(
+    pdf: pdfium.PdfDocument, bookmark: pdfium.PdfBookmark
+) -> pdfium_c.FPDF_DEST | None:
     """A bookmark's target: its /Dest, or the destination of its GoTo action (LaTeX uses those)."""
     dest = pdfium_c.FPDFBookmark_GetDest(pdf.raw, bookmark.raw)
     if dest:
@@ -212,7 +214,8 @@ def _destination(pdf: pdfium.PdfDocument, bookmark: pdfium.PdfBookmark):
     return None
 
 
-def _dest_y(dest) -> float | None:
+def _dest_y(dest: pdfium_c.FPDF_DEST) -> float | None:
+    """The height a bookmark points at, for the views that name one."""
     count = ctypes.c_ulong()
     pos = (pdfium_c.FS_FLOAT * 4)()
     mode = pdfium_c.FPDFDest_GetView(dest, count, pos)
