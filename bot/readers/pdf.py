@@ -111,15 +111,17 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
             return None
         first = start + len(piece) - len(piece.lstrip())
         last = end if hyphen else start + len(piece.rstrip()) - 1
-        # Size and height are the median of five characters': a line can start with a drop
-        # cap or an icon, and hold words in small capitals or smaller code type.
+        # Size and height are the median of five characters', of those not in code where
+        # there are any: a line can start with a drop cap or an icon, and hold words in small
+        # capitals or in (often smaller) code type.
         inner = [start + _letter(piece, len(piece) * k // 4) for k in (1, 2, 3)]
-        middle = inner[1]
         if not aligned:
             first, last = _char_index(raw, first), _char_index(raw, last)
             inner = [_char_index(raw, i) for i in inner]
-            middle = inner[1]
-        size, typical = sorted((font_size(raw, i), i) for i in (first, *inner, last))[2]
+        samples = (first, *inner, last)
+        mono = [fonts.mono(i) for i in samples]
+        prose = [i for i, code in zip(samples, mono, strict=True) if not code] or samples
+        size, typical = sorted((font_size(raw, i), i) for i in prose)[len(prose) // 2]
         char_box(raw, typical, box)
         top, bottom = box.top, box.bottom
         char_box(raw, first, box)
@@ -127,7 +129,6 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
         char_box(raw, last, box)
         if not all(map(math.isfinite, (x0, box.right, top, bottom, size))):
             return None  # a broken font matrix: such a line cannot be placed
-        mono_end = fonts.mono(last)
         return Line(
             text=stripped.translate(_LIGATURES) if ligatures else stripped,
             x0=x0,
@@ -135,9 +136,8 @@ def _lines(textpage: pdfium.PdfTextPage) -> Iterator[Line]:
             top=top,
             bottom=bottom,
             size=round(size, 1),
-            # Inline code can start or end a line of prose: ask the middle too.
-            mono=mono_end and fonts.mono(first) and fonts.mono(middle),
-            mono_end=mono_end,
+            mono=all(mono),  # (inline code can start or end a line of prose)
+            mono_end=mono[-1],
             hyphen=hyphen,
         )
 

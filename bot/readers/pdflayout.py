@@ -534,6 +534,15 @@ class _Assembler:
         marker = None if code else _BULLET.match(line.text) or _NUMBERED.match(line.text)
         if marker and self._lines and self._lines[-1].hyphen:
             marker = None  # "...the" + "-" + "1) ..." cannot start an item
+        if (
+            marker
+            and marker.re is _NUMBERED
+            and self._kind == "paragraph"
+            and self._lines
+            and not _SENTENCE_END.search(self._lines[-1].text)
+            and self._continues(page, line, code, False)
+        ):
+            marker = None  # "... am" + "1. Januar": a number that wrapped to the line's start
         if self._lines and self._continues(page, line, code, bool(marker)):
             self._append(page, line)
             return

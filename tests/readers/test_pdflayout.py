@@ -277,3 +277,19 @@ def test_any_lines_make_well_formed_blocks(pages: list[list[Line]], marks) -> No
     for block in article.blocks:
         assert block.text and block.page in labels
         assert 1 <= block.level <= 6 if block.kind in ("heading", "item") else block.level == 0
+
+
+def test_a_number_wrapped_to_the_start_of_a_line_starts_no_item() -> None:
+    page = column(
+        ("Die Auslieferung beginnt am", {"full": True}),
+        ("1. Januar und endet im Herbst.", {}),
+        ("Schritte:", {"gap": 8}),
+        ("1. Paket laden", {}),
+        ("2. Installieren", {}),
+    )
+    assert [(k, t) for k, t, _ in blocks([page])] == [
+        ("paragraph", "Die Auslieferung beginnt am 1. Januar und endet im Herbst."),
+        ("paragraph", "Schritte:"),
+        ("item", "1. Paket laden"),
+        ("item", "2. Installieren"),
+    ]
