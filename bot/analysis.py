@@ -236,6 +236,9 @@ class ScriptTokenizer(Tokenizer):
 
 def _runs(word: str, offset: int) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, text, unspaced) for the runs of one word that change script kind."""
+    if not _UNSPACED.search(word):  # the common case: one spaced word
+        yield offset, offset + len(word), word, False
+        return
     start = 0
     kind = None
     for i, ch in enumerate(word):

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import math
 import threading
-import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cache
 
-# Below this many letters a text says too little about its language: take the default.
+# Below this many Latin letters a text says too little about its language: take the
+# default. One letter of another script says more (a Thai letter is Thai among most
+# libraries), so such a text is always scored.
 MIN_LETTERS = 3
 # A passage this short (in letters) takes its document's language unless it is clearly in
 # another one: headings and one-line list items are often names, numbers or loanwords.
@@ -39,6 +41,7 @@ class Guess:
     confidence: float
 
 
+@cache
 def known_languages() -> frozenset[str]:
     """Every language the identifier can recognise."""
     return frozenset(_model().labels)
@@ -56,7 +59,7 @@ def guess(text: str, candidates: Collection[str] | None = None, default: str = "
     langs = _candidates(candidates)
     if len(langs) == 1:
         return Guess(next(iter(langs)), 1.0)
-    if _letters(text) < MIN_LETTERS:
+    if _too_short(text):
         return Guess(default, 0.0)
     scores = [(lang, score) for lang, score in _model().rank(text) if lang in langs]
     if not scores:
@@ -88,20 +91,24 @@ def passage_languages(
     whole = detect(" ".join(passages)[:20_000], candidates, default)
     langs = []
     for text in passages:
-        if _letters(text) < MIN_LETTERS:
+        if _too_short(text):
             langs.append(whole)
             continue
         found = guess(text, candidates, whole)
-        short = _letters(text) < SHORT_PASSAGE_LETTERS
+        short = _letters(text, SHORT_PASSAGE_LETTERS) < SHORT_PASSAGE_LETTERS
         langs.append(found.lang if not short or found.confidence >= SURE else whole)
     return langs
 
 
 def _candidates(candidates: Collection[str] | None) -> frozenset[str]:
-    known = known_languages()
     if candidates is None:
-        return known
-    chosen = frozenset(candidates)
+        return known_languages()
+    return _checked(frozenset(candidates))
+
+
+@cache
+def _checked(chosen: frozenset[str]) -> frozenset[str]:
+    known = known_languages()
     unknown = chosen - known
     if unknown:
         raise ValueError(f"languages not recognised: {', '.join(sorted(unknown))}")
@@ -110,8 +117,27 @@ def _candidates(candidates: Collection[str] | None) -> frozenset[str]:
     return chosen
 
 
-def _letters(text: str) -> int:
-    return sum(1 for ch in text if unicodedata.category(ch)[0] == "L")
+def _too_short(text: str) -> bool:
+    latin = 0
+    for ch in text:
+        if ch.isalpha():
+            if ch > "\u024f":  # beyond the Latin blocks
+                return False
+            latin += 1
+            if latin >= MIN_LETTERS:
+                return False
+    return True
+
+
+def _letters(text: str, enough: int) -> int:
+    """How many letters `text` has, counting up to `enough`."""
+    count = 0
+    for ch in text:
+        if ch.isalpha():
+            count += 1
+            if count >= enough:
+                break
+    return count
 
 
 def _model():

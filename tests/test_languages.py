@@ -80,3 +80,8 @@ def test_a_mixed_document_is_split_by_passage_and_short_lines_follow_it() -> Non
     ]
     langs = passage_languages(passages, ["en", "de", "fr"])
     assert langs == ["en", "en", "en", "de"]
+
+
+def test_one_letter_of_another_script_is_enough() -> None:
+    assert guess("ค. 2008", ["en", "th"]).lang == "th"
+    assert guess("a. 2008", ["en", "th"], default="th").confidence == 0.0
