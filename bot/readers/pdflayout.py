@@ -672,9 +672,14 @@ class _Assembler:
         for before, line in zip([None, *lines], lines, strict=False):
             if before and 0 < before.bottom - line.bottom > 1.6 * self.geometry.leading(line.size):
                 out.append("")
-            indent = " " * max(0, round((line.x0 - left) / width)) if width > 0 else ""
+            # Bounded: a degenerate glyph width (a hostile file) must not ask for gigabytes.
+            columns = round((line.x0 - left) / width) if width > 0 else 0
+            indent = " " * min(MAX_INDENT, max(0, columns))
             out.append((indent + line.text + ("-" if line.hyphen else "")).rstrip())
         return "\n".join(out).strip("\n")
+
+
+MAX_INDENT = 40  # columns of indentation kept in code
 
 
 class _Contents:
