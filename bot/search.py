@@ -196,10 +196,19 @@ class PassageSearcher:
             with self._lock:
                 self._all.append(s)
         elif not s.up_to_date():
-            fresh = s.refresh()
+            # A new searcher, not s.refresh(): whoosh3 reuses segment readers by segment id,
+            # and a reused reader keeps its old deletions, so passages deleted or replaced by a
+            # reindex went on answering (tests/test_search.py).
+            ix = open_index(self.index_dir)
+            fresh = ix.searcher(weighting=scoring.BM25F()) if ix is not None else None
             with self._lock:
                 self._all.remove(s)
-                self._all.append(fresh)
+                s.close()
+                if fresh is not None:
+                    self._all.append(fresh)
+            if fresh is None:
+                local.searcher = None
+                return None
             s = fresh
         if s is not getattr(local, "searcher", None):
             local.corrections = {}  # word -> correction, valid for this searcher's index only
