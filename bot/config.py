@@ -51,12 +51,30 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class UploadSettings:
+    # The cloud Bot API lets a bot download files of at most 20 MB; a self-hosted Bot API
+    # server (telegram.base_url) allows up to 2000 MB.
+    max_mb: int = 20
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_mb * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    check_seconds: int = 60  # how often the bot looks for changed seed files; 0 = never
+
+
+@dataclass(frozen=True)
 class Settings:
     seeds_dir: Path
     index_dir: Path
     telegram: TelegramSettings = TelegramSettings()
     access: AccessSettings = AccessSettings()
     answers: AnswerSettings = AnswerSettings()
+    uploads: UploadSettings = UploadSettings()
+    index: IndexSettings = IndexSettings()
     index_wait_seconds: float = 60.0  # how long `index` waits for a reindex already running
     config_path: Path | None = None
 
@@ -68,6 +86,8 @@ _KNOWN: dict[str, Any] = {
     "telegram": {"base_url": None},
     "access": {"admins": None, "users": None, "chats": None, "public": None},
     "answers": {"per_page": None, "excerpt_chars": None, "max_results": None},
+    "uploads": {"max_mb": None},
+    "index": {"check_seconds": None},
 }
 
 
@@ -127,6 +147,8 @@ def settings_from_mapping(
     telegram = _section(raw, "telegram")
     access = _section(raw, "access")
     answers = _section(raw, "answers")
+    uploads = _section(raw, "uploads")
+    index = _section(raw, "index")
 
     base_url = env.get(BASE_URL_ENV) or _string(telegram, "telegram.base_url", DEFAULT_BASE_URL)
     if not base_url.startswith(("http://", "https://")):
@@ -148,6 +170,8 @@ def settings_from_mapping(
             excerpt_chars=_int(answers, "answers.excerpt_chars", 350, 80, 1000),
             max_results=_int(answers, "answers.max_results", 30, 1, 100),
         ),
+        uploads=UploadSettings(max_mb=_int(uploads, "uploads.max_mb", 20, 1, 2000)),
+        index=IndexSettings(check_seconds=_int(index, "index.check_seconds", 60, 0, 86400)),
         index_wait_seconds=float(_int(raw, "index_wait_seconds", 60, 0, 3600)),
         config_path=config_path,
     )
