@@ -4,15 +4,17 @@ Thin on purpose: every handler turns a Telegram update into one `Library` call a
 into one message. One module per concern:
 
     app.py        wiring and start-up: build_application, run, handler order, post_init
-    transport.py  the HTTP requests PTB makes (polling that survives 401/404)
+    transport.py  the HTTP requests PTB makes (polling that survives 401/404, bounded downloads)
     access.py     the gate: who may ask, who is an admin (the one access decision)
     questions.py  questions, answers and their paging buttons
     paging.py     what a paging button points at, and when it is stale
-    admin.py      /reindex
+    admin.py      /reindex and /remove
+    uploads.py    documents sent by admins: checked, downloaded, added
+    watch.py      the periodic check that keeps the index current
     about.py      /start, /help, /sources and the fallbacks
     commands.py   the command menu and recognising a command meant for us
     replies.py    sending replies, retries, the apology on errors
-    fitting.py    pure helpers: UTF-16 length, message splitting, fitting an answer
+    fitting.py    pure helpers: UTF-16 length, shortening, fitting an answer
     redact.py     keeping the token out of logs
 """
 
@@ -32,7 +34,6 @@ from bot.chat.fitting import (
     fit_answer,
     has_words,
     shorten,
-    split_message,
     utf16_len,
     valid_html,
 )
@@ -57,7 +58,6 @@ __all__ = [
     "protect_token_in_logs",
     "run",
     "shorten",
-    "split_message",
     "utf16_len",
     "valid_html",
 ]

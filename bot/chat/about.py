@@ -1,26 +1,34 @@
-"""What the bot knows and how to use it: /start, /help, /sources, and the fallbacks for
-commands and messages it cannot handle."""
+"""What the bot knows and how to use it: /start, /help, /sources (one message, paged), and the
+fallbacks for commands and messages it cannot handle."""
 
 from __future__ import annotations
 
 import asyncio
 import html
+import re
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.chat.commands import COMMANDS, command_of
-from bot.chat.fitting import shorten, split_message
+from bot.chat.fitting import MAX_MESSAGE, shorten, utf16_len
+from bot.chat.paging import keyboard
 from bot.chat.replies import NO_PREVIEW, reply, retry_once
-from bot.library import Library
+from bot.library import Library, Source
+
+SOURCES_PER_PAGE = 15  # articles on one page of /sources
+SOURCES_DATA = re.compile(r"src:(\d{1,5})")
+_ROOM = 300  # UTF-16 units kept free on a page for its heading
 
 
 class About:
     """/start, /help and /sources, plus the replies to what the bot does not understand."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, max_upload_mb: int) -> None:
         self.library = library
+        self.max_upload_mb = max_upload_mb
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         stats = await asyncio.to_thread(self.library.stats)
@@ -36,6 +44,11 @@ class About:
             "Each answer shows the best passages with the matching words in bold and where they "
             "come from; a button pages to more.",
             "",
+            "<b>Adding documents</b> (admins)",
+            "• Send me the document as a file (in a group: with /add as its caption), up to "
+            f"{self.max_upload_mb} MB. A file of the same name replaces the old one.",
+            "• <code>/remove NAME</code> takes one out; /sources shows the names.",
+            "",
             "<b>Commands</b>",
         ]
         lines += [f"/{name} — {html.escape(text)}" for name, text in COMMANDS]
@@ -46,26 +59,37 @@ class About:
         if not sources:
             await reply(update.message, "I have no documents yet.", as_html=False)
             return
-        total = sum(source.passages for source in sources)
-        lines = [f"<b>{len(sources)} articles, {total} passages</b>"]
-        for source in sources:
-            line = f"• <b>{html.escape(shorten(source.title, 300))}</b>"
-            if source.byline:
-                line += f" — {html.escape(shorten(source.byline, 200))}"
-            unit = "passage" if source.passages == 1 else "passages"
-            line += f" ({source.passages} {unit})"
-            lines.append(line)
-        first = True
-        for chunk in split_message(lines):
-            if first:
-                await reply(update.message, chunk)
-                first = False
-            else:
-                await retry_once(
-                    lambda chunk=chunk: update.message.chat.send_message(
-                        chunk, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                    )
+        text, markup = _sources_page(sources, 0)
+        await reply(update.message, text, markup=markup)
+
+    async def sources_page(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A page of /sources, from the library as it is now: the buttons carry only a page
+        number, so a list never goes stale, it only gets longer or shorter."""
+        query = update.callback_query
+        match = SOURCES_DATA.fullmatch(query.data or "")
+        message = query.message
+        if match is None or not isinstance(message, Message) or not _is_sources(message):
+            await query.answer("This button is not valid (anymore).")
+            return
+        sources = await asyncio.to_thread(self.library.sources)
+        page = int(match.group(1))
+        if page >= len(_pages(sources)):
+            await query.answer("The list has changed. Please send /sources again.")
+            return
+        text, markup = _sources_page(sources, page)
+        try:
+            await retry_once(
+                lambda: message.edit_text(
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=NO_PREVIEW,
                 )
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        await query.answer()
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
@@ -77,3 +101,48 @@ class About:
         await reply(
             update.message, "I can only read text. Please type your question.", as_html=False
         )
+
+
+def _entry(source: Source) -> str:
+    """One article: its title and byline, then the file name (what /remove takes)."""
+    line = f"• <b>{html.escape(shorten(source.title, 200))}</b>"
+    if source.byline:
+        line += f" — {html.escape(shorten(source.byline, 120))}"
+    unit = "passage" if source.passages == 1 else "passages"
+    return f"{line}\n   <code>{html.escape(source.doc)}</code> · {source.passages} {unit}"
+
+
+def _pages(sources: list[Source]) -> list[list[str]]:
+    """Entries split into pages of at most SOURCES_PER_PAGE that fit one message."""
+    pages: list[list[str]] = [[]]
+    size = 0
+    for source in sources:
+        entry = _entry(source)
+        length = utf16_len(entry) + 1
+        if pages[-1] and (
+            len(pages[-1]) >= SOURCES_PER_PAGE or size + length > MAX_MESSAGE - _ROOM
+        ):
+            pages.append([])
+            size = 0
+        pages[-1].append(entry)
+        size += length
+    return pages
+
+
+def _sources_page(sources: list[Source], page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    pages = _pages(sources)
+    files = len({source.doc for source in sources})
+    passages = sum(source.passages for source in sources)
+    heading = f"<b>{len(sources)} articles in {files} files, {passages} passages</b>"
+    if len(pages) > 1:
+        heading += f" · page {page + 1}/{len(pages)}"
+    text = "\n".join([heading, *pages[page]])
+    return text, keyboard(lambda n: f"src:{n}", page, len(pages))
+
+
+def _is_sources(message: Message) -> bool:
+    """Whether the message is a /sources list (it has our src: buttons): a forged button
+    press must not turn an answer into a list."""
+    markup = message.reply_markup
+    buttons = [b for row in markup.inline_keyboard for b in row] if markup else []
+    return any(str(b.callback_data or "").startswith("src:") for b in buttons)

@@ -2,7 +2,9 @@
 
 `Gate` runs first (handler group -1) and lets through only what is addressed to the bot by
 someone allowed to do it; everything else stops there, so no handler can forget a check and
-handlers never check access themselves.
+handlers never check access themselves. Asking (questions, /sources, paging) needs a place on
+the access lists; adding a document (any file sent to the bot), /remove and /reindex need an
+admin.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from telegram.constants import ChatType
 from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.chat.commands import COMMAND, KNOWN_COMMANDS, command_of
+from bot.chat.commands import ADMIN_COMMANDS, COMMAND, KNOWN_COMMANDS, command_of
 from bot.chat.replies import describe_update, reply
 from bot.config import AccessSettings
 
@@ -25,6 +27,11 @@ log = logging.getLogger(__name__)
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 REFUSAL_COOLDOWN = 15 * 60.0  # seconds: a stranger is told once, not on every message
 REFUSAL_MEMORY = 4096
+ADMINS_ONLY = {
+    "add": "Only admins can add documents. Your user id is {}.",
+    "remove": "Only admins can remove documents. Your user id is {}.",
+    "reindex": "Only admins can /reindex. Your user id is {}.",
+}
 
 
 class Gate:
@@ -92,25 +99,27 @@ class Gate:
         message = update.message
         if message is None or message.from_user is None or message.chat.type == ChatType.CHANNEL:
             raise ApplicationHandlerStop
-        if message.chat.type in GROUPS and not self._addressed(message, bot.id, bot.username):
+        if message.chat.type in GROUPS and not self._for_us(message, bot.id, bot.username):
             raise ApplicationHandlerStop  # group chatter: not for us, not even a refusal
 
         user = message.from_user
+        upload = message.document is not None  # a file, whatever its caption says
+        wanted = "add" if upload else command_of(message, bot.username)
         if not self.may_ask(user.id, message.chat.id, message.chat.type):
             if self._should_refuse(user.id):
                 log.info("refused user %s in chat %s", user.id, message.chat.id)
                 group_id = message.chat.id if message.chat.type in GROUPS else None
-                await reply(message, self._refusal(user.id, group_id), as_html=False)
+                text = (
+                    ADMINS_ONLY["add"].format(user.id)
+                    if upload
+                    else self._refusal(user.id, group_id)
+                )
+                await reply(message, text, as_html=False)
             raise ApplicationHandlerStop
 
-        command = command_of(message, bot.username)
-        if command == "reindex" and not self.is_admin(user.id):
-            log.info("refused /reindex from non-admin user %s", user.id)
-            await reply(
-                message,
-                f"Only admins can /reindex. Your user id is {user.id}.",
-                as_html=False,
-            )
+        if wanted in ADMIN_COMMANDS and not self.is_admin(user.id):
+            log.info("refused /%s from non-admin user %s", wanted, user.id)
+            await reply(message, ADMINS_ONLY[wanted].format(user.id), as_html=False)
             raise ApplicationHandlerStop
 
     @staticmethod
@@ -134,6 +143,14 @@ class Gate:
         while len(self._refused) > REFUSAL_MEMORY:
             self._refused.popitem(last=False)
         return True
+
+    @classmethod
+    def _for_us(cls, message: Message, bot_id: int, username: str) -> bool:
+        """In a group, a file is ours only with /add (or /add@us) as its caption; anything
+        else is ours when it is addressed to us."""
+        if message.document is not None:
+            return command_of(message, username) == "add"
+        return cls._addressed(message, bot_id, username)
 
     @staticmethod
     def _addressed(message: Message, bot_id: int, username: str) -> bool:

@@ -33,7 +33,9 @@ from bot.chat.paging import PageMemory
 from bot.chat.questions import Questions
 from bot.chat.redact import protect_token_in_logs
 from bot.chat.replies import on_error
-from bot.chat.transport import PollingRequest, file_url
+from bot.chat.transport import PollingRequest, api_request, file_url
+from bot.chat.uploads import Uploads
+from bot.chat.watch import Watcher
 from bot.config import Settings
 from bot.library import Library
 
@@ -56,33 +58,41 @@ class ChatBot:
     questions: Questions
     about: About
     admin: Admin
+    uploads: Uploads
+    watcher: Watcher
 
     @classmethod
     def create(cls, settings: Settings, library: Library) -> ChatBot:
-        pages = PageMemory()
+        pages = PageMemory()  # shared: whatever changes the library makes old buttons stale
         return cls(
             settings=settings,
             library=library,
             gate=Gate(settings.access),
             questions=Questions(library, settings.answers, pages),
-            about=About(library),
+            about=About(library, settings.uploads.max_mb),
             admin=Admin(library, pages),
+            uploads=Uploads(library, pages, settings.uploads.max_bytes),
+            watcher=Watcher(library, pages, settings.index.check_seconds),
         )
 
     def handlers(self) -> list[tuple[BaseHandler, int]]:
         """(handler, group) in the order PTB tries them."""
         only_new = filters.UpdateType.MESSAGE
-        about, questions = self.about, self.questions
+        about, questions, admin, uploads = self.about, self.questions, self.admin, self.uploads
         return [
             (TypeHandler(Update, self.gate), -1),
             (CommandHandler(["start", "help"], about.help, filters=only_new), 0),
             (CommandHandler("sources", about.sources, filters=only_new), 0),
             (CommandHandler("ask", questions.ask_command, filters=only_new), 0),
-            (CommandHandler("reindex", self.admin.reindex, filters=only_new), 0),
+            (CommandHandler("reindex", admin.reindex, filters=only_new), 0),
+            (CommandHandler("remove", admin.remove, filters=only_new), 0),
+            (CommandHandler("add", uploads.add_command, filters=only_new), 0),
+            (MessageHandler(only_new & filters.Document.ALL, uploads.document), 0),
             (MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, questions.question), 0),
             (MessageHandler(only_new & filters.COMMAND, about.unknown_command), 0),
             (MessageHandler(only_new & filters.ChatType.PRIVATE, about.not_text), 0),
             (CallbackQueryHandler(questions.page, pattern=r"^pg:"), 0),
+            (CallbackQueryHandler(about.sources_page, pattern=r"^src:"), 0),
             (CallbackQueryHandler(questions.unknown_button), 0),
         ]
 
@@ -100,9 +110,11 @@ def build_application(settings: Settings, library: Library) -> Application:
         .base_url(base_url)
         .base_file_url(file_url(base_url))
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .request(api_request(max_download=settings.uploads.max_bytes))
         .get_updates_request(PollingRequest(connection_pool_size=1))  # PTB default pool size
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .build()
     )
     chat_bot = ChatBot.create(settings, library)
@@ -140,7 +152,8 @@ def run(settings: Settings, library: Library) -> int:
 
 
 async def _post_init(application: Application) -> None:
-    """Start-up work: an index to answer from, the command menu, one log line."""
+    """Start-up work: an index to answer from, the command menu, the periodic check of the
+    seeds folder, one log line."""
     chat_bot: ChatBot = application.bot_data["chat_bot"]
     library, access = chat_bot.library, chat_bot.settings.access
     built = await asyncio.to_thread(library.ensure_index)
@@ -150,6 +163,7 @@ async def _post_init(application: Application) -> None:
         await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     except TelegramError as exc:  # a menu is nice to have, not a reason to stay down
         log.warning("could not register the command list: %s", exc)
+    chat_bot.watcher.start()
     stats = await asyncio.to_thread(library.stats)
     log.info(
         "bot @%s started: %d articles, %d passages; %d admins, %d users, %d chats, public=%s",
@@ -161,3 +175,8 @@ async def _post_init(application: Application) -> None:
         len(access.chats),
         access.public,
     )
+
+
+async def _post_stop(application: Application) -> None:
+    chat_bot: ChatBot = application.bot_data["chat_bot"]
+    await chat_bot.watcher.stop()

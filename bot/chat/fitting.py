@@ -37,23 +37,6 @@ def has_words(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
-def split_message(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
-    """Join lines into as few messages as fit; a line never straddles two messages, so HTML
-    tags (which never span lines here) stay balanced."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if current and utf16_len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
-
-
 def fit_answer(answer: Answer, limit: int = MAX_MESSAGE) -> str:
     """The answer as Telegram HTML that Telegram will take.
 

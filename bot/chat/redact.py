@@ -7,29 +7,43 @@ a filter on those loggers rewrites the token before any handler formats the reco
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 _TOKEN_LOGGERS = ("httpx", "httpcore", "telegram", "bot")
 
 
 class RedactToken(logging.Filter):
-    """Replaces the token in a record, its arguments and its traceback text."""
+    """Replaces the token in a record, its arguments and its traceback text.
+
+    Also its secret part alone (after the colon), which is what a percent-encoded URL (a file
+    download's: PTB quotes the colon) still shows verbatim.
+    """
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
+        forms = {token, quote(token, safe=""), token.partition(":")[2]}
+        self._forms = sorted((f for f in forms if len(f) >= 8), key=len, reverse=True)
+
+    def _redact(self, text: str) -> str:
+        for form in self._forms:
+            text = text.replace(form, "<token>")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a malformed record is not ours to fix, only to keep token-free
             message = str(record.msg)
-        if self.token in message:
-            record.msg = message.replace(self.token, "<token>")
+        redacted = self._redact(message)
+        if redacted != message:
+            record.msg = redacted
             record.args = None
         if record.exc_info and not record.exc_text:
             text = logging.Formatter().formatException(record.exc_info)
-            if self.token in text:
-                record.exc_text = text.replace(self.token, "<token>")
+            redacted = self._redact(text)
+            if redacted != text:
+                record.exc_text = redacted
         return True
 
 
