@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from whoosh.query import Term
+
 from bot import seeds
 from bot.answer import Answer, make_answer
 from bot.config import Settings
@@ -272,7 +274,7 @@ class Library:
             on_disk = {p.relative_to(seeds_dir).as_posix() for p in list_seed_paths(seeds_dir)}
             versions = self._indexed_versions()
             doc = seeds.find(name, on_disk | set(versions))
-            articles = [s for s in self.sources() if s.doc == doc]
+            articles = self._articles_of(doc)
             title = articles[0].title if articles else PurePosixPath(doc).name
             if doc in on_disk:
                 seeds.delete(seeds_dir, doc)
@@ -301,6 +303,26 @@ class Library:
         wait = max(deadline - time.monotonic(), self.lock_timeout, 0.0)
         update_index(self.settings.index_dir, versions, load, (), wait)
         self._searcher.invalidate()
+
+    def _articles_of(self, doc: str) -> list[Source]:
+        """The articles of one seed file as sources() lists them, read from its passages only
+        (sources() reads every stored passage)."""
+        ix = open_index(self.settings.index_dir)
+        if ix is None:
+            return []
+        articles: dict[int, list] = {}
+        with ix.searcher() as searcher:
+            for docnum in searcher.docs_for_query(Term("doc", doc)):
+                fields = searcher.stored_fields(docnum)
+                if "passage" in fields:
+                    entry = articles.setdefault(
+                        int(fields["part"]), [fields["title"], fields.get("byline") or None, 0]
+                    )
+                    entry[2] += 1
+        return [
+            Source(doc=doc, title=title, byline=byline, passages=n)
+            for _, (title, byline, n) in sorted(articles.items())
+        ]
 
     def _indexed_versions(self) -> dict[str, str]:
         ix = open_index(self.settings.index_dir)
