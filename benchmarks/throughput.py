@@ -10,7 +10,7 @@ well above Telegram's 30 messages/s: 100 answers/s and p99 under 100 ms on this 
 How, and why this way:
 - The bot is the real Application from `bot.chat.build_application` over a real `Library` (index
   built and warmed before any timing), started as `Application.run_polling` starts it (the same
-  sequence as tests/test_chat.py), long-polling the stand-in from tests/botapi.py.
+  sequence as tests/harness.py), long-polling the stand-in from tests/botapi.py.
 - The stand-in runs in a process of its own and also generates the load. In the bot's process it
   would share the bot's GIL on a 2-core machine and its HTTP parsing would be billed to the bot;
   Telegram is not in the bot's process either. Both timestamps of a latency are taken there, on
@@ -308,6 +308,8 @@ async def stop(app: Application) -> None:
         app.update_queue.task_done()
     if app.running:
         await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)  # as run_polling does: stops the periodic seeds check
     await app.shutdown()
 
 

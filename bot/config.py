@@ -54,11 +54,11 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
-class IndexingSettings:
+class IndexSettings:
+    check_seconds: int = 60  # how often the bot looks for changed seed files; 0 = never
     processes: int = 0  # worker processes reading files; 0 = one per core
     timeout_seconds: int = 120  # longest time to read one file before it is given up
     max_file_mb: int = 50  # larger files are skipped
-    check_seconds: int = 60  # the bot looks for changed seeds this often; 0 = never
 
     def build_options(self) -> BuildOptions:
         from bot.index import BuildOptions  # config stays importable without Whoosh loaded
@@ -72,13 +72,25 @@ class IndexingSettings:
 
 
 @dataclass(frozen=True)
+class UploadSettings:
+    # The cloud Bot API lets a bot download files of at most 20 MB; a self-hosted Bot API
+    # server (telegram.base_url) allows up to 2000 MB.
+    max_mb: int = 20
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_mb * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     seeds_dir: Path
     index_dir: Path
     telegram: TelegramSettings = TelegramSettings()
     access: AccessSettings = AccessSettings()
     answers: AnswerSettings = AnswerSettings()
-    indexing: IndexingSettings = IndexingSettings()
+    uploads: UploadSettings = UploadSettings()
+    index: IndexSettings = IndexSettings()
     index_wait_seconds: float = 60.0  # how long `index` waits for a reindex already running
     config_path: Path | None = None
 
@@ -90,11 +102,12 @@ _KNOWN: dict[str, Any] = {
     "telegram": {"base_url": None},
     "access": {"admins": None, "users": None, "chats": None, "public": None},
     "answers": {"per_page": None, "excerpt_chars": None, "max_results": None},
-    "indexing": {
+    "uploads": {"max_mb": None},
+    "index": {
+        "check_seconds": None,
         "processes": None,
         "timeout_seconds": None,
         "max_file_mb": None,
-        "check_seconds": None,
     },
 }
 
@@ -155,7 +168,8 @@ def settings_from_mapping(
     telegram = _section(raw, "telegram")
     access = _section(raw, "access")
     answers = _section(raw, "answers")
-    indexing = _section(raw, "indexing")
+    uploads = _section(raw, "uploads")
+    index = _section(raw, "index")
 
     base_url = env.get(BASE_URL_ENV) or _string(telegram, "telegram.base_url", DEFAULT_BASE_URL)
     if not base_url.startswith(("http://", "https://")):
@@ -177,11 +191,12 @@ def settings_from_mapping(
             excerpt_chars=_int(answers, "answers.excerpt_chars", 350, 80, 1000),
             max_results=_int(answers, "answers.max_results", 30, 1, 100),
         ),
-        indexing=IndexingSettings(
-            processes=_int(indexing, "indexing.processes", 0, 0, 64),
-            timeout_seconds=_int(indexing, "indexing.timeout_seconds", 120, 1, 3600),
-            max_file_mb=_int(indexing, "indexing.max_file_mb", 50, 1, 2048),
-            check_seconds=_int(indexing, "indexing.check_seconds", 60, 0, 86400),
+        uploads=UploadSettings(max_mb=_int(uploads, "uploads.max_mb", 20, 1, 2000)),
+        index=IndexSettings(
+            check_seconds=_int(index, "index.check_seconds", 60, 0, 86400),
+            processes=_int(index, "index.processes", 0, 0, 64),
+            timeout_seconds=_int(index, "index.timeout_seconds", 120, 1, 3600),
+            max_file_mb=_int(index, "index.max_file_mb", 50, 1, 2048),
         ),
         index_wait_seconds=float(_int(raw, "index_wait_seconds", 60, 0, 3600)),
         config_path=config_path,

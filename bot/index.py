@@ -80,6 +80,7 @@ class ReindexSummary:
     seconds: float
     # doc -> (titles of its articles, passages, pages) for each file read in this build
     files: dict[str, tuple[tuple[str, ...], int, int | None]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # doc -> why it could not be read
 
     @property
     def changed_anything(self) -> bool:
@@ -157,8 +158,10 @@ def update_index(
     options: BuildOptions = BuildOptions(),
     lock_timeout: float = 0.0,
     progress: Progress | None = None,
+    only: frozenset[str] | None = None,
 ) -> ReindexSummary:
-    """Bring the index in line with a scan of the seeds folder.
+    """Bring the index in line with a scan of the seeds folder (with `only`, for just those
+    files: the scan may then hold only them).
 
     New and changed files are read and indexed by worker processes, each writing a segment of
     its own, so reading and indexing use every core; the segments join the index in one atomic
@@ -183,7 +186,11 @@ def update_index(
             counts = _passage_counts(searcher, before)
         to_read = [d for d in current if before.get(d) != current[d]]
         removed = [d for d in before if d not in current]
+        if only is not None:
+            to_read = [d for d in to_read if d in only]
+            removed = [d for d in removed if d in only]
         indexed: dict[str, _Indexed] = {}
+        failed: dict[str, Skipped] = {}
         segments: list = []
         if to_read:
             indexed, failed, segments = _read_files(
@@ -198,7 +205,7 @@ def update_index(
         replaced = [d for d in indexed if d in before]
         if removed or indexed:
             _commit(ix, removed + replaced, segments)
-        _save_manifest(index_dir, scan)
+        _save_manifest(index_dir, scan, only)
     except BaseException:
         _remove_uncommitted_files(ix)
         raise
@@ -219,6 +226,7 @@ def update_index(
         passages_removed=sum(counts.get(d, 0) for d in removed + replaced),
         skipped=tuple(notes),
         seconds=time.monotonic() - started,
+        failed={doc: skip.reason for doc, skip in failed.items()},
         files={doc: (i.titles, i.passages, i.pages) for doc, i in indexed.items()},
     )
 
@@ -326,10 +334,15 @@ def load_manifest(index_dir: Path) -> dict[str, FileState] | None:
         return None
 
 
-def _save_manifest(index_dir: Path, scan: Scan) -> None:
-    """Written atomically after the commit: a manifest is never ahead of the index."""
+def _save_manifest(index_dir: Path, scan: Scan, only: frozenset[str] | None = None) -> None:
+    """Written atomically after the commit: a manifest is never ahead of the index. With
+    `only`, just those files' entries change."""
     path = _manifest_path(index_dir)
-    raw = {doc: [s.size, s.mtime_ns, s.digest] for doc, s in scan.files.items()}
+    files = dict(scan.files)
+    if only is not None:
+        files = {d: s for d, s in (load_manifest(index_dir) or {}).items() if d not in only}
+        files.update({d: s for d, s in scan.files.items() if d in only})
+    raw = {doc: [s.size, s.mtime_ns, s.digest] for doc, s in files.items()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(json.dumps(raw), encoding="utf-8")

@@ -1,32 +1,52 @@
 """The one object both faces use: it owns the index and its searchers.
 
-`ask` turns a question into an Answer and `reindex` brings the index in line with the seeds
-folder, so the chat and the command line only translate their input into a call and the result
-into their output.
+`ask` turns a question into an Answer; `reindex` brings the index in line with the seeds
+folder, `refresh` does so only when the folder changed, and `add_document` and
+`remove_document` change one file and its passages. The chat and the command line only
+translate their input into a call and the result into their output. All writers (reindex,
+refresh, add, remove) take turns on one lock; questions are answered meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
+from whoosh.query import Term
+
+from bot import seeds
 from bot.answer import Answer, make_answer
 from bot.config import Settings
 from bot.index import (
     IndexBusy,
     Progress,
     ReindexSummary,
+    indexed_versions,
     load_manifest,
     open_index,
     update_index,
 )
+from bot.readers import Unreadable, detect, suffix_for
 from bot.search import PassageSearcher, clean_question
-from bot.seeds import Scan, scan
+from bot.seeds import Ambiguous, DocumentError, NotFound, Scan, scan, scan_one
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Library", "ReindexBusy", "ReindexSummary", "Source", "Stats"]
+__all__ = [
+    "Added",
+    "Ambiguous",
+    "DocumentError",
+    "Library",
+    "NotFound",
+    "ReindexBusy",
+    "ReindexSummary",
+    "Removed",
+    "Source",
+    "Stats",
+]
 
 ReindexBusy = IndexBusy
 
@@ -45,14 +65,32 @@ class Stats:
     passages: int
 
 
+@dataclass(frozen=True)
+class Added:
+    """A document stored under the seeds folder and indexed."""
+
+    doc: str  # its path relative to the seeds folder, as /sources and `ask --json` name it
+    title: str  # of its first article
+    passages: int
+    pages: int | None  # pages with text, for formats with pages
+    replaced: bool  # a file of that name was there before (and is gone now)
+
+
+@dataclass(frozen=True)
+class Removed:
+    doc: str
+    title: str
+    passages: int
+
+
 class Library:
-    """Thread-safe: questions may come from many threads while one reindex runs."""
+    """Thread-safe: questions may come from many threads while one writer runs."""
 
     def __init__(self, settings: Settings, lock_timeout: float = 0.0) -> None:
         self.settings = settings
         self.lock_timeout = lock_timeout
         self._searcher = PassageSearcher(settings.index_dir)
-        self._reindexing = threading.Lock()
+        self._writing = threading.Lock()  # one writer at a time in this process
         self._sources: tuple[object, list[Source]] | None = None  # (read from, list)
 
     # --- questions ---
@@ -83,17 +121,7 @@ class Library:
         cached = self._sources
         if cached is not None and cached[0] is searcher:
             return cached[1]
-        articles: dict[tuple[str, int], list] = {}
-        for fields in searcher.all_stored_fields():
-            if "passage" not in fields:
-                continue  # a vocabulary document, not a passage
-            key = (fields["doc"], int(fields["part"]))
-            entry = articles.setdefault(key, [fields["title"], fields.get("byline") or None, 0])
-            entry[2] += 1
-        sources = [
-            Source(doc=doc, title=title, byline=byline, passages=n)
-            for (doc, _), (title, byline, n) in sorted(articles.items())
-        ]
+        sources = _articles(searcher.all_stored_fields())
         self._sources = (searcher, sources)
         return sources
 
@@ -101,7 +129,7 @@ class Library:
         sources = self.sources()
         return Stats(articles=len(sources), passages=sum(s.passages for s in sources))
 
-    # --- indexing ---
+    # --- the whole folder ---
 
     def has_index(self) -> bool:
         ix = open_index(self.settings.index_dir)
@@ -116,12 +144,12 @@ class Library:
     def reindex(self, progress: Progress | None = None) -> ReindexSummary:
         """Incremental update from the seeds folder. Raises ReindexBusy when one is running
         here or in another process; on any other failure the previous index keeps answering."""
-        if not self._reindexing.acquire(blocking=False):
+        if not self._writing.acquire(blocking=False):
             raise ReindexBusy("a reindex is already running")
         try:
-            return self._update(progress)
+            return self._reindex(progress)
         finally:
-            self._reindexing.release()
+            self._writing.release()
 
     def refresh(self, wait: float | None = None) -> ReindexSummary | None:
         """Reindex if the seeds folder changed since the last build (files added, removed,
@@ -131,31 +159,144 @@ class Library:
         found = scan(self.settings.seeds_dir, known)  # hashes only files that look changed
         if known is not None and found.files == known and self.has_index():
             return None
-        if not self._reindexing.acquire(blocking=False):
+        if not self._writing.acquire(blocking=False):
             raise ReindexBusy("a reindex is already running")
         try:
-            return self._update(None, found, wait)
+            return self._reindex(None, found, wait)
         finally:
-            self._reindexing.release()
+            self._writing.release()
 
-    def _update(
+    def _reindex(
         self, progress: Progress | None, found: Scan | None = None, wait: float | None = None
     ) -> ReindexSummary:
+        """The reindex itself; the caller holds the write lock."""
         settings = self.settings
         if found is None:
             found = scan(settings.seeds_dir, load_manifest(settings.index_dir))
+        summary = self._update(found, self.lock_timeout if wait is None else wait, progress)
+        for note in summary.skipped:
+            log.warning("%s", note)
+        return summary
+
+    def _update(
+        self,
+        found: Scan,
+        wait: float,
+        progress: Progress | None = None,
+        only: frozenset[str] | None = None,
+    ) -> ReindexSummary:
+        settings = self.settings
         summary = update_index(
             settings.index_dir,
             settings.seeds_dir,
             found,
-            settings.indexing.build_options(),
-            self.lock_timeout if wait is None else wait,
+            settings.index.build_options(),
+            wait,
             progress,
+            only,
         )
-        for note in summary.skipped:
-            log.warning("%s", note)
         self._searcher.invalidate()
         return summary
 
+    # --- documents one at a time ---
+
+    def add_document(self, name: str, data: bytes, wait: float = 30.0) -> Added:
+        """Store `data` under seeds/uploads/ with a clean version of `name` and index it.
+
+        The type comes from the bytes (the name only tells text from Markdown from HTML); the
+        stored name gets that type's suffix. A file that cannot be read is not kept, and a file
+        it replaced is put back, so nothing already indexed is lost. Waits up to `wait` seconds
+        for another writer (ReindexBusy after that). DocumentError says why a file is refused.
+        """
+        base = seeds.clean_base(name)
+        if not data:
+            raise DocumentError("empty file")
+        try:
+            kind = detect(data, base)
+        except Unreadable as exc:
+            raise DocumentError(str(exc)) from None
+        filename = seeds.upload_name(base, suffix_for(kind))
+        doc = f"{seeds.UPLOADS}/{filename}"
+        deadline = time.monotonic() + wait
+        if not self._writing.acquire(timeout=max(wait, 0.0)):
+            raise ReindexBusy("another reindex or upload is running")
+        try:
+            seeds_dir = self.settings.seeds_dir
+            stored = seeds.store(seeds.uploads_folder(seeds_dir), filename, data)
+            try:
+                summary = self._one(doc, deadline)
+                if doc not in summary.files:
+                    raise DocumentError(summary.failed.get(doc, "no text"))
+            except BaseException:
+                seeds.undo(stored)
+                self._one(doc, deadline)  # the manifest (and a replaced file) as before
+                raise
+            seeds.commit(stored)
+        finally:
+            self._writing.release()
+        titles, passages, pages = summary.files[doc]
+        return Added(doc, titles[0], passages, pages, stored.replaced)
+
+    def remove_document(self, name: str, wait: float = 30.0) -> Removed:
+        """Remove the document `name` (as sources() lists it: its path relative to the seeds
+        folder, or an unambiguous file name) from the seeds folder and the index. NotFound or
+        Ambiguous when the name does not pick exactly one."""
+        deadline = time.monotonic() + wait
+        if not self._writing.acquire(timeout=max(wait, 0.0)):
+            raise ReindexBusy("another reindex or upload is running")
+        try:
+            seeds_dir = self.settings.seeds_dir
+            on_disk = {
+                p.relative_to(seeds_dir).as_posix() for p in seeds.list_seed_paths(seeds_dir)
+            }
+            indexed = self._indexed_docs()
+            doc = seeds.find(name, on_disk | indexed)
+            articles = self._articles_of(doc)
+            if doc in on_disk:
+                seeds.delete(seeds_dir, doc)
+            self._one(doc, deadline)
+        finally:
+            self._writing.release()
+        title = articles[0].title if articles else PurePosixPath(doc).name
+        return Removed(doc=doc, title=title, passages=sum(a.passages for a in articles))
+
+    def _one(self, doc: str, deadline: float) -> ReindexSummary:
+        """Bring one file's passages in line with the folder; the caller holds the lock."""
+        found = scan_one(self.settings.seeds_dir, doc, load_manifest(self.settings.index_dir))
+        wait = max(deadline - time.monotonic(), self.lock_timeout, 0.0)
+        return self._update(found, wait, only=frozenset((doc,)))
+
+    def _articles_of(self, doc: str) -> list[Source]:
+        """The articles of one seed file as sources() lists them, read from its passages only
+        (sources() reads every stored passage)."""
+        ix = open_index(self.settings.index_dir)
+        if ix is None:
+            return []
+        with ix.searcher() as searcher:
+            docnums = searcher.docs_for_query(Term("doc", doc))
+            return _articles(searcher.stored_fields(d) for d in docnums)
+
+    def _indexed_docs(self) -> set[str]:
+        ix = open_index(self.settings.index_dir)
+        if ix is None:
+            return set()
+        with ix.searcher() as searcher:
+            return set(indexed_versions(searcher))
+
     def close(self) -> None:
         self._searcher.close()
+
+
+def _articles(stored) -> list[Source]:
+    """Stored passages -> one Source per article, with its passage count, in file order."""
+    articles: dict[tuple[str, int], list] = {}
+    for fields in stored:
+        if "passage" not in fields:
+            continue  # a vocabulary document, not a passage
+        key = (fields["doc"], int(fields["part"]))
+        entry = articles.setdefault(key, [fields["title"], fields.get("byline") or None, 0])
+        entry[2] += 1
+    return [
+        Source(doc=doc, title=title, byline=byline, passages=n)
+        for (doc, _), (title, byline, n) in sorted(articles.items())
+    ]

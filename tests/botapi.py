@@ -4,26 +4,34 @@ It is strict where Telegram is strict (HTML must parse, text at most 4096 charac
 callback_data at most 64 bytes, "message is not modified", a callback answered once), records
 every request the bot makes, queues updates for getUpdates (honouring `offset` and `timeout`) and
 can be told to fail the next calls of a method with 429 (retry_after) or 500.
+
+Documents: `document()` sends a message with a file whose bytes the stand-in keeps; `getFile`
+answers for it (refusing files over the cloud Bot API's 20 MB download limit, as Telegram does)
+and GET <base_file_url>/<token>/<file_path> serves the bytes, or hangs up after `fail_after`
+bytes. Each download is recorded as a call of the pseudo-method "download".
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, unquote
 
 log = logging.getLogger(__name__)
 
 MAX_POLL = 5.0  # seconds a getUpdates may hang, whatever timeout it asks for
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the cloud Bot API's getFile limit
 STRING_PARAMS = frozenset(
     {"text", "caption", "callback_query_id", "parse_mode", "url", "data", "description"}
 )
@@ -82,6 +90,18 @@ class Call:
     def buttons(self) -> list[dict]:
         markup = self.params.get("reply_markup") or {}
         return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class StoredFile:
+    """A file a user sent: its bytes, the size its messages declare, and how to fail."""
+
+    file_id: str
+    file_unique_id: str
+    data: bytes
+    declared_size: int | None  # what Message.document and getFile say; a test may make it lie
+    file_path: str
+    fail_after: int | None = None  # hang up after this many bytes of the download
 
 
 def utf16_len(text: str) -> int:
@@ -182,6 +202,9 @@ class BotAPI:
         self._answered: set[str] = set()
         self._queries: set[str] = set()
         self._faults: dict[str, list[tuple[int, int | None]]] = {}
+        self._files: dict[str, StoredFile] = {}
+        self._file_ids = itertools.count(1)
+        self.download_limit = DOWNLOAD_LIMIT
         self._closed = False
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -235,7 +258,7 @@ class BotAPI:
         return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
 
     def redact(self, text: str) -> str:
-        return text.replace(self.token, "<token>")
+        return text.replace(self.token, "<token>").replace(quote(self.token, safe=""), "<token>")
 
     # -- feeding updates ----------------------------------------------------------------------
 
@@ -279,6 +302,53 @@ class BotAPI:
         """A photo without a caption."""
         size = {"file_id": "AgAD-photo", "file_unique_id": "uniq", "width": 90, "height": 90}
         return self.message(chat, sender, photo=[size])
+
+    def document(
+        self,
+        chat: dict,
+        sender: dict,
+        data: bytes,
+        file_name: str | None,
+        caption: str | None = None,
+        mime_type: str | None = "text/plain",
+        file_size: int | None = -1,
+        fail_after: int | None = None,
+        **extra: Any,
+    ) -> dict:
+        """A user sends a file. `file_size` is the declared size (-1: the true size, None: not
+        declared); `fail_after` makes its download hang up after that many bytes."""
+        declared = len(data) if file_size == -1 else file_size
+        with self._cond:
+            number = next(self._file_ids)
+            stored = StoredFile(
+                file_id=f"BQACAgIAAxkB-doc-{number}",
+                file_unique_id=f"AgADdoc{number}",
+                data=data,
+                declared_size=declared,
+                file_path=f"documents/file_{number}",
+                fail_after=fail_after,
+            )
+            self._files[stored.file_id] = stored
+        document: dict[str, Any] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+        }
+        if file_name is not None:
+            document["file_name"] = file_name
+        if mime_type is not None:
+            document["mime_type"] = mime_type
+        if declared is not None:
+            document["file_size"] = declared
+        if caption is not None:
+            extra["caption"] = caption
+            entities = entities_for(caption)
+            if entities:
+                extra["caption_entities"] = entities
+        return self.message(chat, sender, document=document, **extra)
+
+    def downloads(self) -> list[Call]:
+        """Every download request, answered or not."""
+        return self.requests("download")
 
     def press(self, sender: dict, message: dict, data: str) -> str:
         """A user presses an inline button under `message`; returns the callback query id."""
@@ -370,6 +440,10 @@ class BotAPI:
         prefix = f"/bot{self.token}/"
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
+        file_prefix = f"/file/bot{self.token}/"
+        if unquote(path).startswith(file_prefix):  # PTB percent-encodes the token's colon
+            self._serve_file(handler, unquote(path)[len(file_prefix) :])
+            return
         if not path.startswith(prefix):
             self._respond(
                 handler, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
@@ -397,6 +471,38 @@ class BotAPI:
             return
         self._finish(call, 200, result)
         self._respond(handler, 200, {"ok": True, "result": result})
+
+    def _serve_file(self, handler: BaseHTTPRequestHandler, file_path: str) -> None:
+        """The file download route: the bytes, all of them or the first `fail_after`."""
+        call = Call("download", {"file_path": file_path})
+        self._record(call)
+        with self._cond:
+            stored = next((f for f in self._files.values() if f.file_path == file_path), None)
+        if stored is None:
+            self._finish(call, 404, None)
+            self._respond(
+                handler, 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            )
+            return
+        data = stored.data
+        sent = data if stored.fail_after is None else data[: stored.fail_after]
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/octet-stream")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(sent)
+            handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        if stored.fail_after is not None:
+            # The connection drops midway: the client has fewer bytes than Content-Length.
+            handler.close_connection = True
+            with contextlib.suppress(OSError):
+                handler.connection.shutdown(socket.SHUT_RDWR)
+            self._finish(call, 499, len(sent))
+            return
+        self._finish(call, 200, len(sent))
 
     def _record(self, call: Call) -> None:
         with self._cond:
@@ -475,6 +581,8 @@ class BotAPI:
             return True
         if method == "getMyCommands":
             return self.commands
+        if method == "getFile":
+            return self._get_file(params)
         return True  # deleteWebhook, sendChatAction, and anything else
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict]:
@@ -493,6 +601,23 @@ class BotAPI:
                 if left <= 0:
                     return []
                 self._cond.wait(left)
+
+    def _get_file(self, params: dict[str, Any]) -> dict:
+        with self._cond:
+            stored = self._files.get(str(params.get("file_id")))
+        if stored is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        size = stored.declared_size if stored.declared_size is not None else len(stored.data)
+        if size > self.download_limit:
+            raise ApiError(400, "Bad Request: file is too big")
+        result = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_path": stored.file_path,
+        }
+        if stored.declared_size is not None:
+            result["file_size"] = stored.declared_size
+        return result
 
     def _chat(self, chat_id: Any) -> dict:
         chat_id = int(chat_id)

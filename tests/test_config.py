@@ -17,6 +17,14 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     assert s.telegram.token is None
     assert not s.access.public and s.access.admins == frozenset()
     assert (s.answers.per_page, s.answers.excerpt_chars) == (3, 350)
+    assert s.uploads.max_mb == 20 and s.uploads.max_bytes == 20 * 1024 * 1024
+    assert s.index.check_seconds == 60
+
+
+def test_upload_limit_and_periodic_check(tmp_path: Path) -> None:
+    raw = {"uploads": {"max_mb": 2000}, "index": {"check_seconds": 0}}
+    s = settings_from_mapping(raw, tmp_path, {})
+    assert s.uploads.max_bytes == 2000 * 1024 * 1024 and s.index.check_seconds == 0
 
 
 def test_shipped_config_is_valid() -> None:
@@ -60,6 +68,12 @@ def test_access_lists(tmp_path: Path) -> None:
         ({"answers": {"excerpt_chars": 5}}, "answers.excerpt_chars"),
         ({"answers": {"max_results": 1.5}}, "answers.max_results"),
         ({"index_wait_seconds": -1}, "index_wait_seconds"),
+        ({"uploads": {"max_mb": 0}}, "uploads.max_mb"),
+        ({"uploads": {"max_mb": 2001}}, "uploads.max_mb"),
+        ({"uploads": {"max_mb": "20MB"}}, "uploads.max_mb"),
+        ({"uploads": 20}, "uploads"),
+        ({"index": {"check_seconds": -5}}, "index.check_seconds"),
+        ({"index": {"check_seconds": True}}, "index.check_seconds"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, raw: dict, key: str) -> None:

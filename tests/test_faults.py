@@ -30,8 +30,16 @@ from bot.index import open_index
 from bot.library import Library
 from tests.botapi import private_chat
 from tests.conftest import REPO, SEEDS, make_settings
-from tests.harness import FlakyAPI, build_root, running_bot, token_leaks
-from tests.test_chat import ADMIN, MEMBER, QUESTION, TOKEN
+from tests.harness import (
+    ADMIN,
+    MEMBER,
+    QUESTION,
+    TOKEN,
+    FlakyAPI,
+    build_root,
+    running_bot,
+    token_leaks,
+)
 from tests.test_index import write_big_corpus
 
 pytestmark = pytest.mark.timeout(150)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -93,6 +94,32 @@ def test_refresh_reindexes_only_when_the_folder_changed(tmp_path: Path, seeds_di
     (seeds_dir / "zeppelin.txt").unlink()
     assert library.refresh().removed == 1
     assert not library.ask("zeppelins").results
+
+
+def test_a_file_changed_once_is_unchanged_at_the_next_reindex(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    """A deleted version's terms stay in the lexicon until a merge; reading the version from
+    there made the file look changed again whenever the old digest sorted after the new."""
+    note = seeds_dir / "note.txt"
+
+    def text(n: int) -> str:
+        return f"Note\n\nThe okapi enclosure opens at {n} o'clock on weekdays.\n"
+
+    def digest(n: int) -> str:
+        return hashlib.sha256(text(n).encode()).hexdigest()
+
+    # Versions whose digests sort downwards, so the stale one always comes last.
+    versions = sorted(range(40), key=digest, reverse=True)[:3]
+    note.write_text(text(versions[0]))
+    library = Library(make_settings(tmp_path))
+    library.reindex()
+    for n in versions[1:]:
+        note.write_text(text(n))
+        assert library.reindex().changed == 1
+        again = library.reindex()
+        assert (again.changed, again.passages_added) == (0, 0), again.describe()
+    library.close()
 
 
 def test_second_writer_is_refused_not_corrupting(tmp_path: Path, seeds_dir: Path) -> None:

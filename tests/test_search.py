@@ -170,3 +170,23 @@ def test_searcher_sees_a_reindex(tmp_path, seeds_dir) -> None:
     library.reindex()
     assert library.ask("xylophone").results[0].doc == "music.txt"
     library.close()
+
+
+def test_changed_and_deleted_passages_stop_answering(tmp_path, seeds_dir) -> None:
+    """The same thread asks before and after each reindex: its searcher must not keep the
+    deletions it opened with (whoosh3's Searcher.refresh reuses segment readers that do)."""
+    from tests.conftest import make_settings
+
+    note = seeds_dir / "ferry.txt"
+    note.write_text("Ferry\n\nThe zanzibar ferry leaves at dawn from the old harbour.\n")
+    library = Library(make_settings(tmp_path))
+    library.reindex()
+    assert [r.doc for r in library.ask("zanzibar ferry").results] == ["ferry.txt"]
+    note.write_text("Ferry\n\nThe zanzibar ferry leaves at noon from the new harbour.\n")
+    library.reindex()
+    answer = library.ask("zanzibar ferry")
+    assert answer.total == 1 and "noon" in answer.results[0].text
+    note.unlink()
+    library.reindex()
+    assert library.ask("zanzibar ferry").results == ()
+    library.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -29,8 +30,21 @@ from bot.config import settings_from_mapping
 from bot.library import Library
 from tests.botapi import BotAPI, Call, entities_for, private_chat, user
 from tests.conftest import REPO, SEEDS
-from tests.harness import FlakyAPI, Running, build_root, running_bot, token_leaks
-from tests.test_chat import ADMIN, ELSEWHERE, MEMBER, QUESTION, SETTLE, STRANGER, TEAM, TOKEN
+from tests.harness import (
+    ADMIN,
+    ELSEWHERE,
+    MEMBER,
+    QUESTION,
+    SETTLE,
+    STRANGER,
+    TEAM,
+    TOKEN,
+    FlakyAPI,
+    Running,
+    build_root,
+    running_bot,
+    token_leaks,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -163,7 +177,7 @@ def test_strangers_get_nothing_but_the_refusal(root: Path) -> None:
         assert "1004" in group_refusal.text and str(ELSEWHERE["id"]) in group_refusal.text
         assert api.requests("editMessageText") == []
         assert bot.library.questions == [QUESTION, "Idlib"]  # strangers never reached search
-        assert bot.library.reindexes == 0
+        assert bot.library.reindex_calls == 0
         assert {c.method for c in api.calls} <= {
             "getMe",
             "deleteWebhook",
@@ -232,7 +246,7 @@ def test_non_admins_cannot_reindex_by_any_route(root: Path) -> None:
             text = answered(api, query).params["text"]
             assert "not valid" in text or "expired" in text, text
         settle(bot, chat, MEMBER)
-        assert bot.library.reindexes == 0
+        assert bot.library.reindex_calls == 0
         assert not [c for c in api.requests("sendMessage") if "Re-reading" in c.text]
         assert index_state(root / "index") == before
 
@@ -241,7 +255,7 @@ def test_non_admins_cannot_reindex_by_any_route(root: Path) -> None:
         done = api.wait_for(
             "sendMessage", lambda c: c.reply_to == msg["message_id"] and "done" in c.text, 20
         )
-        assert "1 added" in done.text and bot.library.reindexes == 1
+        assert "1 added" in done.text and bot.library.reindex_calls == 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,6 +315,7 @@ class Session:
     events: list[tuple[str, str, str | None, int | None]]
     outputs: list[str]
     bot_texts: list[str]
+    calls: list[Call]
     returncode: int
     cli_stdout: str
 
@@ -398,6 +413,19 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
                 msg = api.message(private_chat(ADMIN), ADMIN, text)
                 api.wait_reply(msg, timeout=30)
             api.wait_for("sendMessage", lambda c: "Reindex done" in c.text, 30)
+            # Documents with path-like names, and removals of path-like names.
+            admin = private_chat(ADMIN)
+            upload = b"Upload\n\nA paragraph about the capybara pond, sent from the chat.\n"
+            for text in PATHLIKE:
+                msg = api.document(admin, ADMIN, upload, text)
+                api.wait_reply(msg, timeout=30)
+                msg = api.message(admin, ADMIN, f"/remove {text}")
+                api.wait_reply(msg, timeout=30)
+            for text in ("leak.txt", "outdir/secret.txt", "outdir.txt", "../outside/secret.txt"):
+                api.wait_reply(api.message(admin, ADMIN, f"/remove {text}"), timeout=30)
+            msg = api.document(private_chat(MEMBER), MEMBER, upload, "../../member.md")
+            api.wait_reply(msg, timeout=15)
+            api.wait_reply(api.message(admin, ADMIN, "/remove uploads/passwd.txt"), timeout=30)
             proc.send_signal(signal.SIGTERM)
             output, _ = proc.communicate(timeout=30)
         finally:
@@ -415,6 +443,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             events=events,
             outputs=outputs,
             bot_texts=[str(c.params) for c in api.calls],
+            calls=list(api.calls),
             returncode=proc.returncode,
             cli_stdout=ask.stdout,
         )
@@ -432,15 +461,32 @@ def test_hostile_session_was_answered(session: Session) -> None:
     assert not any("quagmirecanary" in json.dumps(line) for line in lines)
     assert "Reindex done" in " ".join(session.bot_texts)
     assert not any("quagmirecanary" in text for text in session.bot_texts)
+    texts = [c.text for c in session.calls if c.method == "sendMessage"]
+    added = [t for t in texts if t.startswith(("Added", "Replaced"))]
+    refused = [t for t in texts if t.startswith("I cannot add")]
+    assert len(added) + len(refused) == len(PATHLIKE)  # one reply each
+    assert all(re.search(r"<code>uploads/[^/<]+</code>", t) for t in added)  # plain names
+    assert refused == ["I cannot add <b>..\\..\\windows\\win.ini</b>: unsupported type (.ini)."]
+    # Each /remove found nothing, or an upload of exactly that name (never a path).
+    removed = [t for t in texts if t.startswith("Removed")]
+    not_found = [t for t in texts if "no document is named" in t]
+    assert len(removed) + len(not_found) == len(PATHLIKE) + 4 + 1
+    assert all(re.search(r"File: <code>uploads/[^/<]+</code>", t) for t in removed)
+    assert any("<code>uploads/passwd.txt</code>" in t for t in removed)
+    assert any("Only admins can add documents" in t for t in texts)
+    uploads = session.project / "seeds" / "uploads"
+    assert not (uploads / "passwd.txt").exists() and len(os.listdir(uploads)) >= 3
+    assert (session.outside / "secret.txt").exists()
 
 
 def stray_events(
     events: list[tuple[str, str, str | None, int | None]], top: Path, project: Path, outside: Path
 ) -> list[tuple]:
     """File events outside what the product may touch: reads of seeds/, index/, its config and
-    Python's own files (imports), writes only in index/, and never anything under `outside`
-    or any path a user named."""
+    Python's own files (imports), writes only in index/ and seeds/uploads/ (documents sent
+    through the chat), and never anything under `outside` or any path a user named."""
     seeds, index = project / "seeds", project / "index"
+    uploads = seeds / "uploads"
     prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
@@ -451,14 +497,19 @@ def stray_events(
     for event, raw, mode, flags in events:
         path = Path(os.path.normpath(project / raw))  # relative paths are from the cwd
         real = Path(os.path.realpath(path))
-        if under(path, outside) or under(real, outside) or "/etc/" in raw or "passwd" in raw:
+        if (
+            under(path, outside)
+            or under(real, outside)
+            or "/etc/" in raw
+            or Path(raw).name == "passwd"
+        ):
             stray.append((event, raw))
             continue
         writes = event not in ("open", "os.listdir", "os.scandir", "glob.glob")
         if event == "open":
             writes = bool(mode and set(mode) & set("wax+")) or bool(flags and flags & write_flags)
         if writes:
-            if not under(real, index):
+            if not under(real, index, uploads):
                 stray.append((event, raw, mode))
             continue
         readable = (
@@ -487,6 +538,8 @@ def test_the_path_check_can_fail(session: Session) -> None:
         ("open", "/etc/passwd", "r", 0),
         ("open", str(top / "elsewhere.txt"), "r", 0),
         ("open", str(project / "seeds" / "x.txt"), "w", None),  # a write into seeds/
+        ("os.replace", str(project / "seeds" / "uploads" / ".." / "x.txt"), None, None),
+        ("os.remove", str(project / "seeds" / "000_0bb3462efa02c320.txt"), None, None),
         ("os.remove", str(project / "config.yaml"), None, None),
         ("os.mkdir", str(top / "new"), None, None),
     ]
@@ -730,7 +783,7 @@ def test_config_folder_and_unknown_keys(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Odd chat input (tests/test_chat.py covers the common cases)
+# Odd chat input (tests/chat/ covers the common cases)
 
 
 def test_forged_and_stale_button_data(root: Path) -> None:
