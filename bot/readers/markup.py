@@ -30,7 +30,7 @@ LISTS = frozenset(("ul", "ol", "menu", "dir"))
 # Never text: code, styling, media, form controls, the document head.
 SKIPPED = frozenset(
     (
-        "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
+        "script", "style", "template", "svg", "canvas", "iframe", "object", "embed",
         "video", "audio", "map", "img", "picture", "source", "button", "select", "input",
         "textarea", "option", "datalist", "label", "head", "title", "meta", "link", "base",
     )
@@ -107,6 +107,10 @@ def parse_html(data: bytes, limits: Limits) -> lxml.etree._Element:
     root = lxml.etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
     if root is None:
         raise Unreadable("no text")
+    if root.find("body") is None and root.find("head") is not None:
+        # libxml2 leaves a page whose <body> it could not place inside <head>, all of it
+        # (seen on a real news site): read that head as the body it holds.
+        root.find("head").tag = "body"
     depth_limit = min(limits.max_depth, LIBXML_MAX_DEPTH)
     if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
         raise Unreadable(f"too deeply nested (over {depth_limit} levels)")

@@ -46,25 +46,27 @@ _ROLES = frozenset(
 # "share-buttons", "commentList", "cookie_notice", "site-footer".
 _FURNITURE_WORDS = frozenset(
     (
-        "share", "sharing", "sharedaddy", "shareaholic", "addthis", "addtoany", "social",
-        "comment", "comments", "commentlist", "disqus", "respond", "replies",
+        "sharedaddy", "shareaholic", "addthis", "addtoany",
         "cookie", "cookies", "consent", "gdpr",
-        "newsletter", "subscribe", "subscription", "signup", "login", "paywall",
+        "newsletter", "subscribe", "subscription", "signup", "login",
         "breadcrumb", "breadcrumbs", "skip", "skiplink", "pagination", "pager",
         "nav", "navbar", "navigation", "navheader", "navfooter", "docnav", "menu", "menubar",
         "toolbar", "masthead", "search", "searchbox", "sphinxsidebar",
         "advert", "advertisement", "advertising", "ads", "adsense", "sponsor", "sponsored",
         "promo", "outbrain", "taboola", "popup", "modal", "lightbox", "overlay",
         "relatedposts", "yarpp", "recommended", "recommendations", "trending",
-        "textwidget", "widgetarea", "authorbox",
+        "textwidget", "widgetarea", "authorbox", "editsection",
     )
 )  # fmt: skip
+# A comment thread is prose, often longer than the article: these go whatever they hold.
+_COMMENT_WORDS = frozenset(("comment", "comments", "commentlist", "disqus", "respond", "replies"))
 # Words that also name real content elsewhere (a DocBook "sidebar" is a boxed note, a "footer"
 # div may hold a footnote): furniture only when the element holds no real paragraph.
 _WEAK_WORDS = frozenset(
     (
         "sidebar", "widget", "widgets", "footer", "banner", "related", "byline", "author",
-        "tags", "tagcloud", "categories", "feedback", "rating", "meta", "postmeta",
+        "share", "sharing", "social",
+        "tags", "tagcloud", "categories", "feedback", "rating", "meta", "postmeta", "paywall",
     )
 )  # fmt: skip
 _CONTENT_WORDS = frozenset(("footnote", "footnotes", "endnote", "endnotes"))
@@ -73,10 +75,12 @@ _PARAGRAPH_CHARS = 100  # a unit of prose this long is content, not furniture
 _HIDDEN_CLASSES = frozenset(
     (
         "hidden", "is-hidden", "visually-hidden", "visuallyhidden", "sr-only", "screen-reader-text",
-        "screenreader-only", "skip-link", "d-none", "print-only", "noscript",
+        "screenreader-only", "skip-link", "d-none", "noscript",
     )
 )  # fmt: skip
 _SLUG = re.compile(r"[^a-z0-9]+")
+# WordPress names a post's wrapper after its tags and categories ("tag-social"): not a role.
+_TAXONOMY = re.compile(r"\b(?:tag|category|post_format|format|type|status|postid)-\S*")
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Link lists (menus, tag clouds, "read next"): at least this many links making up this share
@@ -102,6 +106,7 @@ _DATE_KEYS = (
     "sailthru.date", "og:published_time", "article.published", "created",
 )  # fmt: skip
 _MAX_JSON_LD = 1024 * 1024
+_NEVER_TEXT = SKIPPED
 _ARTICLE_INSIDE = lxml.etree.XPath(
     "boolean(.//h1 | .//main | .//*[@role='main'] | .//*[@itemprop='articleBody'])"
 )
@@ -128,17 +133,34 @@ def main_content(document: lxml.etree._Element) -> lxml.etree._Element:
     """The element holding the page's own content, with the furniture inside it removed."""
     body = document.find("body")
     scope = body if body is not None else document
-    for element in [e for e in scope.iterdescendants() if localname(e) in SKIPPED or _hidden(e)]:
+    for element in [e for e in scope.iterdescendants() if localname(e) in _NEVER_TEXT]:
         drop(element)
+    _drop_hidden(scope)
     stats = _Stats(document)
     root = _root(document, stats)
-    for element in [e for e in root.iterdescendants() if _furniture(e, stats)]:
+    for element in [e for e in root.iterdescendants() if _furniture(e, stats, root)]:
         if not _holds_article(element):
             drop(element)
     stats = _Stats(root)
     if _drop_link_lists(root, stats):
         stats = _Stats(root)
     return _narrowed(root, stats)
+
+
+def _drop_hidden(scope: lxml.etree._Element) -> None:
+    """Remove what a reader does not see (hidden, display:none, <noscript>), unless that is
+    most of the page: some pages hide their article until a script reveals it, or give it
+    only inside <noscript>."""
+    hidden = []
+    walker = lxml.etree.iterwalk(scope, events=("start",))
+    for _, element in walker:
+        if element is not scope and (localname(element) == "noscript" or _hidden(element)):
+            hidden.append(element)
+            walker.skip_subtree()
+    stats = _Stats(scope)
+    if sum(stats.chars[e] for e in hidden) <= 0.5 * stats.chars[scope]:
+        for element in hidden:
+            drop(element)
 
 
 def _root(document: lxml.etree._Element, stats: _Stats) -> lxml.etree._Element:
@@ -244,7 +266,7 @@ def _hidden(element: lxml.etree._Element) -> bool:
     return any(c in _HIDDEN_CLASSES for c in classes)
 
 
-def _furniture(element: lxml.etree._Element, stats: _Stats) -> bool:
+def _furniture(element: lxml.etree._Element, stats: _Stats, root: lxml.etree._Element) -> bool:
     tag = localname(element)
     if not tag or tag in ("html", "body", "main", "article") or tag in HEADINGS:
         return False
@@ -253,7 +275,7 @@ def _furniture(element: lxml.etree._Element, stats: _Stats) -> bool:
     if tag == "footer" or (tag == "header" and not _inside(element, "article", "main", "section")):
         return True  # a footer; the site's header, not an article's own header
     role = (element.get("role") or "").lower()
-    classes = {w.lower() for w in _WORD.findall(element.get("class") or "")}
+    classes = {w.lower() for w in _WORD.findall(_TAXONOMY.sub(" ", element.get("class") or ""))}
     if role.startswith("doc-") or classes & _CONTENT_WORDS:
         return False  # a footnote, an endnote: content wherever it sits
     if tag == "aside":  # a pull quote or "read more" box; some footnotes
@@ -262,13 +284,16 @@ def _furniture(element: lxml.etree._Element, stats: _Stats) -> bool:
     words = classes | {w.lower() for w in _WORD.findall(ident)}
     if "sidebar" in words - classes:
         return True  # id="sidebar": the page's column, not a DocBook/Sphinx sidebar box
-    marked = _FURNITURE_WORDS | _WEAK_WORDS
+    marked = _COMMENT_WORDS | _FURNITURE_WORDS | _WEAK_WORDS
     if words & marked and not classes & marked and ("." in ident or _names_heading(element, ident)):
         return False  # only the id says so, and it is an API name or made from a heading
-    if words & _FURNITURE_WORDS:
+    if words & _COMMENT_WORDS:
         return True
     if tag not in BLOCK_TAGS:
         return False  # a link or span inside a sentence: <a class="meta-loc">South Sudan</a>
+    if words & _FURNITURE_WORDS:
+        # unless it wraps most of the page's prose: "entry themeform share", "has-nav"
+        return stats.prose[element] <= 0.5 * stats.prose[root]
     return bool(words & _WEAK_WORDS) and stats.longest[element] < _PARAGRAPH_CHARS
 
 
@@ -454,8 +479,9 @@ def _fold(text: str) -> str:
 
 
 def _repeated(title: str | None, found: list[Block]) -> int | None:
-    """Where the first level-1 heading says the title again (it is then left out)."""
+    """Where the first heading says the title again (it is then left out): the <h1> the
+    title came from, or a chapter page's <h2> that its <title> repeats."""
     for i, block in enumerate(found):
-        if block.kind == "heading" and block.level == 1:
+        if block.kind == "heading":
             return i if title and _fold(block.text) == _fold(title) else None
     return None

@@ -223,10 +223,25 @@ def test_byline_and_date_from_json_ld_then_publisher() -> None:
 
 
 def test_hidden_and_screen_reader_text_left_out() -> None:
-    page = """<html><body><p>Visible text.</p><p hidden>Hidden one.</p>
+    visible = "Visible text that a reader of the page sees on the screen, long enough to count."
+    page = f"""<html><body><p>{visible}</p><p hidden>Hidden one.</p>
 <p style="display: none">Hidden two.</p><span class="sr-only">Opens in a new window</span>
-<div aria-hidden="true">Hidden three.</div></body></html>"""
-    assert texts(read(page.encode(), Limits())[0]) == ["Visible text."]
+<div aria-hidden="true">Hidden three.</div><noscript>Please enable JavaScript.</noscript>
+</body></html>"""
+    assert texts(read(page.encode(), Limits())[0]) == [visible]
+
+
+def test_article_hidden_until_a_script_shows_it_is_still_read() -> None:
+    """Some pages hide their whole article (display:none, or only inside <noscript>) until a
+    script runs: hiding most of the page is not furniture."""
+    paragraph = "<p>Paragraph {} of the article that a script reveals.</p>"
+    article = "".join(paragraph.format(i) for i in range(5))
+    for wrapper in ('<div style="display:none">{}</div>', "<noscript>{}</noscript>"):
+        page = f"<html><body><p>Menu</p>{wrapper.format(article)}</body></html>"
+        body = texts(read(page.encode(), Limits())[0])
+        assert [t for t in body if t.startswith("Paragraph")] == [
+            f"Paragraph {i} of the article that a script reveals." for i in range(5)
+        ]
 
 
 def test_deeply_nested_page_is_refused_not_truncated() -> None:
