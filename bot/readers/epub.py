@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from urllib.parse import unquote
 
 import lxml.etree
@@ -33,13 +34,16 @@ _FONT_OBFUSCATION = frozenset(
 )  # fmt: skip
 _RATIO_FLOOR = 1024 * 1024  # parts smaller than this cannot bomb, whatever their ratio
 _MB = 1024 * 1024
+# What zipfile and zlib raise on a damaged archive ("zip file version 10.8", "Bad CRC-32",
+# "invalid literal/lengths set").
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
 
 
 def read(data: bytes, limits: Limits) -> list[Article]:
     """The book as one article: metadata from the OPF, blocks from the spine's chapters."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise Unreadable(f"corrupt EPUB ({exc})") from None
     with archive:
         book = _Book(archive, limits)
@@ -158,7 +162,7 @@ def _inflate_part(archive: zipfile.ZipFile, path: str, limits: Limits, allowance
     try:
         with archive.open(info) as part:
             data = part.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+    except _ZIP_ERRORS as exc:
         raise Unreadable(f"corrupt EPUB ({path}: {exc})") from None
     if len(data) > info.file_size:
         raise Unreadable(f"zip bomb: {path} inflates past its declared size")

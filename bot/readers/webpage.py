@@ -5,13 +5,17 @@ threads, related links and footers surround it. This reader finds the main conte
 role="main", the one <article>, or the body) and removes that furniture by what the page says
 it is: its element (<nav>, <aside>, <footer>), its ARIA role, its class or id ("share-buttons",
 "comments", "cookie-banner"), being hidden, or being a run of links. It never judges by a
-heading's words: a documentation page's "Comments" section is content.
+heading's words: a documentation page's "Comments" section is content, and so is an id that a
+generator made from a heading (Sphinx's <section id="search">).
 
-Why not trafilatura (tried first; it is good on news pages): on documentation it lost whole
-structures that this reader must keep. Measured on Debian Reference, the Debian Administrator's
-Handbook and the Python docs, it dropped every DocBook heading, Sphinx table cells holding <p>,
-DocBook sidebars and example <pre> blocks, and it brings ~50 MB of dependencies. Figures in
-the report of issue 8.
+Why not trafilatura (tried first; better at dropping news-site furniture): on documentation
+it loses what this reader must keep. On 148 pages of Debian Reference, the Debian
+Administrator's Handbook, the Python docs and maint-guide, it kept 79% of the text blocks and
+59% of the headings (every DocBook heading, Sphinx table cells holding <p>, DocBook sidebars
+and <pre> examples went); this reader keeps 99.5% and 99.7%. On trafilatura's own annotated
+news set it keeps more of the wanted text (97% against 95%) but lets more furniture through
+(25% of the unwanted snippets against 10%), at twice its speed and without its ~50 MB of
+dependencies.
 """
 
 from __future__ import annotations
@@ -106,7 +110,6 @@ _DATE_KEYS = (
     "sailthru.date", "og:published_time", "article.published", "created",
 )  # fmt: skip
 _MAX_JSON_LD = 1024 * 1024
-_NEVER_TEXT = SKIPPED
 _ARTICLE_INSIDE = lxml.etree.XPath(
     "boolean(.//h1 | .//main | .//*[@role='main'] | .//*[@itemprop='articleBody'])"
 )
@@ -133,7 +136,7 @@ def main_content(document: lxml.etree._Element) -> lxml.etree._Element:
     """The element holding the page's own content, with the furniture inside it removed."""
     body = document.find("body")
     scope = body if body is not None else document
-    for element in [e for e in scope.iterdescendants() if localname(e) in _NEVER_TEXT]:
+    for element in [e for e in scope.iterdescendants() if localname(e) in SKIPPED]:
         drop(element)
     _drop_hidden(scope)
     stats = _Stats(document)

@@ -158,3 +158,12 @@ def test_drm_encrypted_book() -> None:
 </enc:EncryptedData></encryption>"""
     with pytest.raises(Unreadable, match="encrypted"):
         read(book(**{"META-INF/encryption.xml": encryption}), Limits())
+
+
+def test_damaged_compressed_data_is_a_corrupt_epub() -> None:
+    chapter = "".join(f"<p>Sentence number {i} of a long chapter.</p>" for i in range(500))
+    data = bytearray(book(**{"OEBPS/text/b.xhtml": f"<html><body>{chapter}</body></html>"}))
+    start = data.find(b"OEBPS/text/b.xhtml") + len("OEBPS/text/b.xhtml")
+    data[start + 40 : start + 80] = bytes(range(40))  # inside the deflated stream
+    with pytest.raises(Unreadable, match="corrupt EPUB"):
+        read(bytes(data), Limits())
