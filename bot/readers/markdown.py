@@ -109,7 +109,7 @@ class _Blocks:
             self.out.append(Block("paragraph", text))
 
     def _emit_code(self, content: str) -> None:
-        code = "\n".join(line.rstrip() for line in content.split("\n")).strip("\n")
+        code = markup.tidy_code(content)
         if code:
             self.item = None
             self.out.append(Block("code", code))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import textwrap
 
 import lxml.etree
 
@@ -181,12 +182,18 @@ def drop(element: lxml.etree._Element) -> None:
 
 
 def code_text(element: lxml.etree._Element) -> str:
-    """A <pre>'s text with its line breaks (<br> too), trailing whitespace and the blank
-    lines around it removed."""
+    """A <pre>'s text with its line breaks (<br> too); trailing whitespace, the blank lines
+    around it and the indentation all its lines share removed."""
     parts: list[str] = []
     _gather_code(element, parts, top=True)
-    text = "".join(parts).replace("\r\n", "\n").replace("\u00a0", " ")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    return tidy_code("".join(parts).replace("\r\n", "\n").replace("\u00a0", " "))
+
+
+def tidy_code(text: str) -> str:
+    """Code as a reader copies it: no trailing spaces, no surrounding blank lines, no indent
+    common to every line (a code block nested in a list item)."""
+    lines = "\n".join(line.rstrip() for line in text.split("\n"))
+    return textwrap.dedent(lines).strip("\n")
 
 
 def _gather_code(element: lxml.etree._Element, parts: list[str], top: bool = False) -> None:

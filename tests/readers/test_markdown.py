@@ -159,3 +159,12 @@ def test_deep_nesting_is_refused_not_read_short() -> None:
 
 def test_registry_reads_md_files() -> None:
     assert read_file(NOTE.encode(), "notes/apt.md") == read(NOTE.encode(), Limits())
+
+
+def test_code_nested_in_a_list_item_loses_only_the_shared_indent() -> None:
+    text = "- Set strict mode:\n\n          set -eu\n            trap cleanup EXIT\n"
+    _, blocks = blocks_of(text)
+    assert blocks == [
+        Block("item", "Set strict mode:", level=1),
+        Block("code", "set -eu\n  trap cleanup EXIT"),
+    ]
