@@ -153,8 +153,9 @@ class Library:
 
     def refresh(self, wait: float | None = None) -> ReindexSummary | None:
         """Reindex if the seeds folder changed since the last build (files added, removed,
-        or with another size or time); None, after one stat per file, when nothing did.
-        `wait`: seconds to wait for another process's reindex (default: lock_timeout)."""
+        or with another size or time); None when the index did not change (after one stat
+        per file when no file looks changed). `wait`: seconds to wait for another process's
+        reindex (default: lock_timeout)."""
         known = load_manifest(self.settings.index_dir)
         found = scan(self.settings.seeds_dir, known)  # hashes only files that look changed
         if known is not None and found.files == known and self.has_index():
@@ -162,9 +163,10 @@ class Library:
         if not self._writing.acquire(blocking=False):
             raise ReindexBusy("a reindex is already running")
         try:
-            return self._reindex(None, found, wait)
+            summary = self._reindex(None, found, wait)
         finally:
             self._writing.release()
+        return summary if summary.changed_anything or summary.skipped else None
 
     def _reindex(
         self, progress: Progress | None, found: Scan | None = None, wait: float | None = None
@@ -225,16 +227,17 @@ class Library:
             stored = seeds.store(seeds.uploads_folder(seeds_dir), filename, data)
             try:
                 summary = self._one(doc, deadline)
-                if doc not in summary.files:
-                    raise DocumentError(summary.failed.get(doc, "no text"))
+                if doc in summary.failed:
+                    raise DocumentError(summary.failed[doc])
             except BaseException:
                 seeds.undo(stored)
                 self._one(doc, deadline)  # the manifest (and a replaced file) as before
                 raise
             seeds.commit(stored)
+            # Not read again when the same bytes were indexed before: describe it from the index.
+            titles, passages, pages = summary.files.get(doc) or self._described(doc)
         finally:
             self._writing.release()
-        titles, passages, pages = summary.files[doc]
         return Added(doc, titles[0], passages, pages, stored.replaced)
 
     def remove_document(self, name: str, wait: float = 30.0) -> Removed:
@@ -267,14 +270,25 @@ class Library:
         return self._update(found, wait, only=frozenset((doc,)))
 
     def _articles_of(self, doc: str) -> list[Source]:
-        """The articles of one seed file as sources() lists them, read from its passages only
-        (sources() reads every stored passage)."""
+        """The articles of one seed file as sources() lists them."""
+        return _articles(self._stored(doc))
+
+    def _described(self, doc: str) -> tuple[tuple[str, ...], int, int | None]:
+        """(titles, passages, pages) of one indexed file, as a build reports it."""
+        stored = self._stored(doc)
+        pages = {f["page"] for f in stored if f.get("page") is not None}
+        titles = tuple(a.title for a in _articles(stored))
+        return titles or (PurePosixPath(doc).name,), len(stored), len(pages) or None
+
+    def _stored(self, doc: str) -> list[dict]:
+        """The stored passages of one seed file only (sources() reads every passage)."""
         ix = open_index(self.settings.index_dir)
         if ix is None:
             return []
         with ix.searcher() as searcher:
             docnums = searcher.docs_for_query(Term("doc", doc))
-            return _articles(searcher.stored_fields(d) for d in docnums)
+            fields = (searcher.stored_fields(d) for d in docnums)
+            return [f for f in fields if "passage" in f]
 
     def _indexed_docs(self) -> set[str]:
         ix = open_index(self.settings.index_dir)

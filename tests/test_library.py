@@ -107,7 +107,7 @@ REFUSED = [
     ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "PDF"),
     ("empty.txt", b"", "empty"),
     ("nul.txt", b"text\x00with zeros\x00", "binary"),
-    ("latin.txt", "Caf\xe9 cr\xe8me br\xfbl\xe9e".encode("latin-1"), "UTF-8"),
+    ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "legacy Office file"),
     ("blank.md", b"  \n\n\t\n", "no text"),
     ("script.py", b"print('hello')\n", ".py"),
     ("archive.zip", b"PK\x03\x04" + bytes(40), "zip"),

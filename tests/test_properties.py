@@ -56,7 +56,7 @@ SYNTAX = [
     "\ufeff", "\u2028", "🙂", "👨‍👩‍👧", "İ", "ß", "ﬁ", "Σ", "٣", "𝔰𝔶𝔯𝔦𝔞",
 ]  # fmt: skip
 JSON_KEYS = {"question", "hits", "suggestion"}
-HIT_KEYS = {"doc", "title", "byline", "section", "passage", "score", "text", "excerpt"}
+HIT_KEYS = {"doc", "title", "byline", "section", "page", "passage", "score", "text", "excerpt"}
 
 word_salad = st.lists(
     st.one_of(st.sampled_from(VOCAB), st.sampled_from(SYNTAX), st.text(max_size=12)),

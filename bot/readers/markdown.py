@@ -20,8 +20,16 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from bot.readers import encoding, markup
-from bot.readers.base import Article, Block, Limits, Unreadable, clean, short_title
+from bot.readers import encoding, markup, textlines
+from bot.readers.base import (
+    MAX_TITLE_CHARS,
+    Article,
+    Block,
+    Limits,
+    Unreadable,
+    clean,
+    short_title,
+)
 
 
 def read(data: bytes, limits: Limits) -> list[Article]:
@@ -36,7 +44,17 @@ def read(data: bytes, limits: Limits) -> list[Article]:
     if first is not None and (title is None or _same(title, found[first].text)):
         title = title or short_title(found[first].text)
         del found[first]
-    return [Article(title, tuple(found), byline=_authors(front), date=_date(front))]
+    byline = _authors(front)
+    if title is None and len(found) > 1 and _plain_title(found[0]):
+        # A note whose first line names it without "#", as people write them.
+        title = short_title(found.pop(0).text)
+        if byline is None and found[0].kind == "paragraph" and textlines.is_byline(found[0].text):
+            byline = textlines.byline_name(found.pop(0).text)
+    return [Article(title, tuple(found), byline=byline, date=_date(front))]
+
+
+def _plain_title(block: Block) -> bool:
+    return block.kind == "paragraph" and textlines.is_title_line(block.text, MAX_TITLE_CHARS)
 
 
 @functools.cache

@@ -81,10 +81,9 @@ def _hard_wrapped(lines: list[str]) -> bool:
 
 def _title_of(unit: _Unit) -> str | None:
     """The first line is the title unless it is running text or a list item."""
-    text = unit.text
-    if unit.item or len(text) > MAX_TITLE_CHARS or tl.is_paragraph(text):
+    if unit.item or not tl.is_title_line(unit.text, MAX_TITLE_CHARS):
         return None
-    return short_title(text)
+    return short_title(unit.text)
 
 
 # --- memos and notes ---------------------------------------------------------------------------
@@ -94,7 +93,7 @@ def _plain_article(units: list[_Unit]) -> Article:
     """Every line kept: a title if the first line is one, a byline or date right under it,
     short title-like lines before running text as headings, the rest as paragraphs and items."""
     title = _title_of(units[0])
-    body = units[1:] if title else units
+    body = units[1:] if title and len(units) > 1 else units  # a one-line note is its text
     byline = date = None
     start = 0
     for unit in body[:2]:

@@ -105,6 +105,12 @@ def is_name_line(text: str) -> bool:
     return all(len(words(p)) <= 3 for p in re.split(r",|\band\b|&", text) if p.strip())
 
 
+def is_title_line(text: str, limit: int = 150) -> bool:
+    """A first line that names the document rather than starting its text."""
+    ends = (".", ":", ",", ";")
+    return len(text) <= limit and not is_paragraph(text) and not text.endswith(ends)
+
+
 def is_header_line(text: str) -> bool:
     """A line of an article's header block: credit, byline, date or a name."""
     return bool(is_credit(text) or BYLINE.match(text) or is_date(text) or is_name_line(text))

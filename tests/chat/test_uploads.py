@@ -173,7 +173,7 @@ def test_a_file_bigger_than_declared_is_not_downloaded_past_the_limit(
         ("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(200), "image/png", "image (PNG)"),
         ("notes.txt", b"MZ\x90\x00" + bytes(200), "text/plain", "program"),
         ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "application/pdf", "PDF"),
-        ("latin.txt", "Caf\xe9 cr\xe8me".encode("latin-1"), "text/plain", "UTF-8"),
+        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), "application/msword", "legacy Office"),
         ("empty.txt", b"", "text/plain", "empty"),
     ],
 )
