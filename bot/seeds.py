@@ -266,12 +266,10 @@ def list_seed_paths(seeds_dir: Path, refused: dict[str, str] | None = None) -> l
         except (OSError, RuntimeError):
             found.append(path)  # a dangling link or a loop: reading it reports why
             continue
-        if resolved.is_dir():
-            continue
-        if resolved.is_relative_to(root):
-            found.append(path)
-        else:
+        if not resolved.is_relative_to(root):
             refused[path.relative_to(seeds_dir).as_posix()] = "links outside the seeds folder"
+        elif not resolved.is_dir():
+            found.append(path)
     return found
 
 

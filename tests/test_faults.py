@@ -361,7 +361,7 @@ def test_write_failures_during_index_leave_the_old_index_and_the_next_run_comple
     old_answers, old_keys = snapshot(library), keys_of(project / "index")
     library.close()
     write_big_corpus(project / "seeds", files=12, paragraphs=30)
-    for limit in (60_000, 300_000):
+    for limit in (60_000, 150_000):
         code, out, err = finish(cli(config, "index", file_limit=limit))
         assert code == 1, (limit, out, err)
         assert "File too large" in err and len(err.strip().splitlines()) == 1, err
@@ -378,7 +378,7 @@ def test_write_failures_during_index_leave_the_old_index_and_the_next_run_comple
 
 def test_a_write_failure_is_reported_as_what_it_is(project: Path) -> None:
     write_big_corpus(project / "seeds", files=12, paragraphs=30)
-    code, _, err = finish(cli(project / "config.yaml", "index", file_limit=300_000))
+    code, _, err = finish(cli(project / "config.yaml", "index", file_limit=150_000))
     assert code == 1
     assert "File too large" in err and "closed" not in err, err
     assert len(err.strip().splitlines()) == 1, err

@@ -261,35 +261,43 @@ def test_non_admins_cannot_reindex_by_any_route(root: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # A hostile session against the real process, under an audit hook
 
+# Installed as sitecustomize, so that every Python process of the session is audited: the
+# bot, and the fork server and worker processes that read the documents. Each appends to the
+# log named by AUDIT_LOG; paths given relative to a folder descriptor are resolved.
 AUDIT = r"""
 import os, sys
-log = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 WATCHED = {
     "open", "os.listdir", "os.scandir", "os.mkdir", "os.remove", "os.rename", "os.replace",
     "os.rmdir", "os.symlink", "os.link", "os.truncate", "os.chmod", "os.chown", "os.utime",
     "shutil.copyfile", "shutil.copytree", "shutil.rmtree", "shutil.move", "os.chdir",
     "glob.glob", "os.exec", "os.posix_spawn", "subprocess.Popen",
 }
+DIR_FD = {"os.remove": 1, "os.rmdir": 1, "os.mkdir": 2, "os.rename": 2, "os.replace": 2}
+LOG = os.environ.get("AUDIT_LOG")
+log = os.open(LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if LOG else None
+
 def hook(event, args):
     if event not in WATCHED or not args or isinstance(args[0], int):
         return
     paths = [args[0]]
     if event in ("os.rename", "os.replace", "os.link", "os.symlink", "shutil.copyfile"):
         paths.append(args[1])
+    fd = args[DIR_FD[event]] if event in DIR_FD and len(args) > DIR_FD[event] else None
     for path in paths:
         try:
             path = os.fsdecode(path)
         except Exception:
             path = repr(path)
+        if isinstance(fd, int) and fd >= 0 and not os.path.isabs(path):
+            path = os.path.join(os.readlink(f"/proc/self/fd/{fd}"), path)
         mode = args[1] if event == "open" and len(args) > 1 else None
         flags = args[2] if event == "open" and len(args) > 2 else None
         line = repr((event, path, mode if isinstance(mode, (str, type(None))) else str(mode),
                      flags if isinstance(flags, int) else None)) + "\n"
         os.write(log, line.encode("utf-8", "backslashreplace"))
-sys.addaudithook(hook)
-import runpy
-sys.argv = ["bot", *sys.argv[2:]]
-runpy.run_module("bot", run_name="__main__", alter_sys=True)
+
+if log is not None:
+    sys.addaudithook(hook)
 """
 
 # Things users send that look like paths (questions, command arguments, button data).
@@ -320,8 +328,9 @@ class Session:
     cli_stdout: str
 
 
-def audited(top: Path, log: str, *args: str) -> list[str]:
-    return [sys.executable, str(top / "audit.py"), str(top / log), *args]
+def audited(env: dict[str, str], top: Path, log: str) -> dict[str, str]:
+    """The environment of one audited command, writing its events to top/log."""
+    return {**env, "AUDIT_LOG": str(top / log)}
 
 
 @pytest.fixture(scope="module")
@@ -330,7 +339,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     by members, strangers and an admin sending path-like questions, commands and button data,
     with Bot API faults on the way. Every file event of every process is recorded."""
     top = tmp_path_factory.mktemp("hostile")
-    (top / "audit.py").write_text(AUDIT)
+    (top / "audit").mkdir()
+    (top / "audit" / "sitecustomize.py").write_text(AUDIT)
     project = top / "project"
     shutil.copytree(SEEDS, project / "seeds")
     outside = top / "outside"
@@ -353,16 +363,17 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_BASE_URL=api.base_url,
-        PYTHONPATH=str(REPO),
+        PYTHONPATH=os.pathsep.join((str(top / "audit"), str(REPO))),
         PYTHONDONTWRITEBYTECODE="1",
         TMPDIR=str(tmpdir),
     )
+    bot = [sys.executable, "-m", "bot"]
     outputs = []
     try:
         index = subprocess.run(
-            audited(top, "index.log", "--config", "config.yaml", "index"),
+            [*bot, "--config", "config.yaml", "index"],
             cwd=project,
-            env=env,
+            env=audited(env, top, "index.log"),
             capture_output=True,
             text=True,
             timeout=120,
@@ -370,9 +381,9 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         assert index.returncode == 0, index.stderr
         outputs += [index.stdout, index.stderr]
         ask = subprocess.run(
-            audited(top, "ask.log", "--config", "config.yaml", "ask", "--json", "-"),
+            [*bot, "--config", "config.yaml", "ask", "--json", "-"],
             cwd=project,
-            env=env,
+            env=audited(env, top, "ask.log"),
             input="\n".join(PATHLIKE) + "\n",
             capture_output=True,
             text=True,
@@ -385,9 +396,9 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             "Added\n\nA paragraph the admin's reindex adds, about the tapir house.\n"
         )
         proc = subprocess.Popen(
-            audited(top, "run.log", "--config", str(config), "run"),
+            [*bot, "--config", str(config), "run"],
             cwd=project,
-            env=env,
+            env=audited(env, top, "run.log"),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -483,9 +494,12 @@ def stray_events(
     events: list[tuple[str, str, str | None, int | None]], top: Path, project: Path, outside: Path
 ) -> list[tuple]:
     """File events outside what the product may touch: reads of seeds/, index/, its config and
-    Python's own files (imports), writes only in index/ and seeds/uploads/ (documents sent
-    through the chat), and never anything under `outside` or any path a user named."""
+    Python's own files (imports), writes only in index/, seeds/uploads/ (documents sent
+    through the chat) and the process's own temporary folder (the socket of the fork server
+    that starts the reading workers), and never anything under `outside` or any path a user
+    named."""
     seeds, index = project / "seeds", project / "index"
+    temp = top / "tmp"  # TMPDIR of the session
     uploads = seeds / "uploads"
     prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -505,16 +519,16 @@ def stray_events(
         ):
             stray.append((event, raw))
             continue
-        writes = event not in ("open", "os.listdir", "os.scandir", "glob.glob")
+        writes = event not in ("open", "os.listdir", "os.scandir", "glob.glob", "os.chdir")
         if event == "open":
             writes = bool(mode and set(mode) & set("wax+")) or bool(flags and flags & write_flags)
         if writes:
-            if not under(real, index, uploads):
+            if not under(real, index, uploads, temp):
                 stray.append((event, raw, mode))
             continue
         readable = (
-            under(real, seeds, index, project / "config.yaml", REPO / "bot", *prefixes)
-            or real in (project, REPO, top)  # listing sys.path entries for imports
+            under(real, seeds, index, temp, project / "config.yaml", REPO / "bot", *prefixes)
+            or real in (project, REPO, top, top / "audit")  # sys.path entries, for imports
             or str(real).startswith("/dev/")
         )
         if not readable:
@@ -524,7 +538,8 @@ def stray_events(
 
 def test_nothing_outside_seeds_and_index_is_touched(session: Session) -> None:
     project = session.project
-    assert stray_events(session.events, session.top, project, session.outside) == []
+    stray = stray_events(session.events, session.top, project, session.outside)
+    assert stray == [], stray[:20]
     opened = {Path(os.path.normpath(project / raw)) for _, raw, _, _ in session.events}
     assert project / "seeds" / "000_0bb3462efa02c320.txt" in opened  # the hook saw real reads
     assert any(p.parent == project / "index" and p.suffix == ".seg" for p in opened)
