@@ -2,7 +2,7 @@
 
     python benchmarks/semantic_probe.py [--data ../shared/data] [--model FOLDER_OR_HUB_NAME]
                                         [--work /tmp/semantic-probe] [--squad-sample N]
-                                        [--only quality,threshold,speed]
+                                        [--only quality,seeds,threshold,speed]
 
 Quality: SciFact (test, 300 queries) and SQuAD v1.1 dev are indexed by the product (a Library,
 as benchmarks/quality.py does); its own ranking gives the BM25 list (top 100 passages with
@@ -10,7 +10,12 @@ their scores). Every passage the index holds is embedded (title, section and tex
 product would embed it) into a VectorStore under --work, which doubles as the cache: a second
 run embeds nothing. The cosine list is the top 100 passages by cosine. Both lists are fused per
 passage (convex combination at several weights, reciprocal rank fusion, and the product's rule
-with the no-match threshold), and a document ranks where its first passage does.
+with the no-match threshold at several thresholds), and a document ranks where its first
+passage does. The product's BM25 lists and the question vectors are cached under --work too.
+
+Seeds: the seed evaluation (benchmarks/seeds_eval.jsonl) by kind of question, Hit@1 and Hit@3
+as benchmarks/eval_seeds.py counts them, for the same systems; and how many of the off-topic
+questions below get any answer at all from each (BM25 alone answers any that shares a word).
 
 Threshold: the best cosine over a corpus for questions about it, the gold passage's cosine, and
 the best cosine for questions about nothing in it (hand-written off-topic questions, and each
@@ -26,8 +31,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import os
 import random
-import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,13 +59,14 @@ from common import (
 from quality import SAMPLE_SEED, scifact_scores, squad_scores
 
 from bot.index import open_index
-from bot.semantic.fusion import DEFAULT_THRESHOLD, convex, hybrid, rrf
+from bot.semantic.fusion import DEFAULT_THRESHOLD, DEFAULT_WEIGHT, convex, hybrid, rrf
 from bot.semantic.model import Embedder
 from bot.semantic.store import VectorStore
 
 DEFAULT_MODEL = REPO.parent / "shared" / "models" / "all-MiniLM-L6-v2"
 DEPTH = 100
-WEIGHTS = (0.3, 0.5, 0.7)
+WEIGHTS = (0.3, 0.4, 0.5, 0.7)
+THRESHOLDS = (0.35, DEFAULT_THRESHOLD, 0.45, 0.5)
 COMMIT_EVERY = 1024  # passages embedded between store commits (a killed run resumes)
 
 # Questions a team member might ask that nothing in SciFact, SQuAD dev or the seeds answers.
@@ -105,11 +114,18 @@ OFF_TOPIC = [
 ]
 
 
+Ident = tuple[str, str, int]  # (seed file, article title, passage number): what a Result names
+
+
 @dataclass(frozen=True)
 class Passage:
-    doc: str  # seed file name
-    passage: int
+    ident: Ident
+    body: str
     text: str  # what is embedded: title, section and body
+
+    @property
+    def doc(self) -> str:
+        return self.ident[0]
 
     @property
     def key(self) -> str:
@@ -124,9 +140,11 @@ class Prepared:
     names: dict[str, str]  # seed file -> doc id
     passages: list[Passage]
     matrix: np.ndarray  # one normalised row per passage
-    lexical: dict[str, list[tuple[tuple[str, int], float]]]  # qid -> ((doc, passage), score)
+    lexical: dict[str, list[tuple[Ident, float]]]  # qid -> (passage, BM25 score), best first
     queries: np.ndarray  # one normalised row per query, in bench.queries order
     lexical_ms: float
+    off_topic: np.ndarray  # the OFF_TOPIC questions' vectors
+    off_topic_lexical: list[list[tuple[Ident, float]]]
 
 
 def log(message: str) -> None:
@@ -145,29 +163,71 @@ def prepare(bench: Benchmark, embedder: Embedder, work: Path) -> Prepared:
     lib, summary = build_library(seeds, index, max_results=DEPTH)
     log(f"{bench.name}: {summary.describe()}")
     try:
-        ix = open_index(index)
-        with ix.searcher() as searcher:
-            stored = [f for f in searcher.all_stored_fields() if "passage" in f]
-        seen: set[tuple[str, int]] = set()
-        passages = []
-        for f in sorted(stored, key=lambda f: (f["doc"], int(f["part"]), int(f["passage"]))):
-            ident = (f["doc"], int(f["passage"]))
-            if ident not in seen:  # benchmark seeds have one article each
-                seen.add(ident)
-                passages.append(Passage(f["doc"], int(f["passage"]), embed_text(f)))
+        passages = indexed_passages(index)
         matrix = embed_passages(passages, embedder, index / "vectors")
-
-        lexical = {}
-        started = time.perf_counter()
-        for qid, question in bench.queries.items():
-            answer = lib.ask(question, limit=DEPTH)
-            lexical[qid] = [((r.doc, r.passage), r.score) for r in answer.results]
-        lexical_ms = (time.perf_counter() - started) * 1000 / max(1, len(bench.queries))
+        lexical, lexical_ms = cached_lexical(lib, bench.queries, root)
+        off_lexical = [lexical_list(lib, q) for q in OFF_TOPIC]
     finally:
         lib.close()
-    log(f"{bench.name}: embedding {len(bench.queries)} queries")
-    queries = embedder.embed(list(bench.queries.values()))
-    return Prepared(bench, names, passages, matrix, lexical, queries, lexical_ms)
+    queries = cached_queries(embedder, bench.queries, root)
+    off = embedder.embed(OFF_TOPIC)
+    return Prepared(bench, names, passages, matrix, lexical, queries, lexical_ms, off, off_lexical)
+
+
+def lexical_list(lib, question: str) -> list[tuple[Ident, float]]:
+    """The product's own ranking: its top 100 passages with their scores."""
+    return [((r.doc, r.title, r.passage), r.score) for r in lib.ask(question, limit=DEPTH).results]
+
+
+def indexed_passages(index: Path) -> list[Passage]:
+    """Every passage the product indexed, in a stable order."""
+    with open_index(index).searcher() as searcher:
+        stored = [f for f in searcher.all_stored_fields() if "passage" in f]
+    stored.sort(key=lambda f: (f["doc"], int(f["part"]), int(f["passage"])))
+    passages = {}
+    for f in stored:
+        ident = (f["doc"], f["title"], int(f["passage"]))
+        passages.setdefault(ident, Passage(ident, f["body"], embed_text(f)))
+    return list(passages.values())
+
+
+def fingerprint(*parts: object) -> str:
+    """Changes when the product's search code or the questions change (cache keys)."""
+    digest = hashlib.sha1()
+    for path in sorted((REPO / "bot").glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(parts, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_lexical(
+    lib, queries: dict[str, str], root: Path
+) -> tuple[dict[str, list[tuple[Ident, float]]], float]:
+    """The product's top-100 passages for every question (cached under --work: SQuAD's
+    10,570 questions take minutes)."""
+    cache = root / f"lexical-{fingerprint(queries)}.json"
+    if cache.is_file():
+        saved = json.loads(cache.read_text())
+        lists = {q: [(tuple(i), s) for i, s in hits] for q, hits in saved["lists"].items()}
+        return lists, saved["ms"]
+    lists = {}
+    started = time.perf_counter()
+    for qid, question in queries.items():
+        lists[qid] = lexical_list(lib, question)
+    ms = (time.perf_counter() - started) * 1000 / max(1, len(queries))
+    cache.write_text(json.dumps({"lists": lists, "ms": ms}))
+    return lists, ms
+
+
+def cached_queries(embedder: Embedder, queries: dict[str, str], root: Path) -> np.ndarray:
+    digest = hashlib.sha1(json.dumps(list(queries.values())).encode()).hexdigest()[:16]
+    cache = root / f"queries-{embedder.model_id}-{digest}.npy"
+    if cache.is_file():
+        return np.load(cache)
+    log(f"embedding {len(queries)} questions")
+    vectors = embedder.embed(list(queries.values()))
+    np.save(cache, vectors)
+    return vectors
 
 
 def embed_passages(passages: Sequence[Passage], embedder: Embedder, folder: Path) -> np.ndarray:
@@ -191,14 +251,16 @@ def embed_passages(passages: Sequence[Passage], embedder: Embedder, folder: Path
     return np.asarray(vectors.matrix[[rows[k] for k in keys]])
 
 
-def cosine_lists(prep: Prepared) -> list[list[tuple[tuple[str, int], float]]]:
-    scores = prep.queries @ prep.matrix.T  # [queries, passages]
+def cosine_lists(
+    queries: np.ndarray, matrix: np.ndarray, passages: Sequence[Passage]
+) -> list[list[tuple[Ident, float]]]:
+    """The top 100 passages by cosine for every question."""
     out = []
-    for row in scores:
+    for row in queries @ matrix.T:  # [questions, passages]
         k = min(DEPTH, len(row))
         top = np.argpartition(-row, k - 1)[:k]
         top = top[np.argsort(-row[top], kind="stable")]
-        out.append([((prep.passages[i].doc, prep.passages[i].passage), float(row[i])) for i in top])
+        out.append([(passages[i].ident, float(row[i])) for i in top])
     return out
 
 
@@ -213,21 +275,28 @@ def systems() -> dict[str, Ranker]:
     for w in WEIGHTS:
         out[f"convex w={w}"] = lambda lex, sem, w=w: convex(lex, sem, w)
     out["RRF k=60"] = lambda lex, sem: rrf(lex, sem)
-    out[f"hybrid w=0.5 t={DEFAULT_THRESHOLD}"] = lambda lex, sem: hybrid(lex, sem, 0.5)
+    w = DEFAULT_WEIGHT
+    for t in THRESHOLDS:
+        out[f"hybrid w={w} t={t}"] = lambda lex, sem, t=t: hybrid(lex, sem, w, t)
     return out
 
 
 def evaluate(prep: Prepared, scorer) -> dict[str, dict[str, float]]:
-    cos = cosine_lists(prep)
+    """The benchmark's metrics for every system, and the share of the off-topic questions
+    that get any answer at all."""
+    cos = cosine_lists(prep.queries, prep.matrix, prep.passages)
+    off_cos = cosine_lists(prep.off_topic, prep.matrix, prep.passages)
     out = {}
     for name, rank in systems().items():
         totals: dict[str, list[float]] = {}
         for (qid, _), sem in zip(prep.bench.queries.items(), cos, strict=True):
             fused = rank(prep.lexical[qid], sem)
-            docs = list(dict.fromkeys(prep.names[doc] for (doc, _), _ in fused))[:DEPTH]
+            docs = list(dict.fromkeys(prep.names[ident[0]] for ident, _ in fused))[:DEPTH]
             for metric, value in scorer(docs, prep.bench.qrels.get(qid, {})).items():
                 totals.setdefault(metric, []).append(value)
         out[name] = {m: mean(v) for m, v in totals.items()}
+        pairs = zip(prep.off_topic_lexical, off_cos, strict=True)
+        out[name]["off-topic answered"] = mean(bool(rank(lex, sem)) for lex, sem in pairs)
     return out
 
 
@@ -251,13 +320,15 @@ def gold_cosines(prep: Prepared) -> np.ndarray:
     return np.array(out)
 
 
-def threshold_report(preps: dict[str, Prepared], embedder: Embedder) -> None:
+def threshold_report(
+    preps: dict[str, Prepared], seeds: SeedsEval | None, embedder: Embedder
+) -> None:
     off = embedder.embed(OFF_TOPIC)
     rows = []
 
     def row(name: str, values: np.ndarray) -> None:
-        qs = [percentile(list(values), q) for q in (5, 25, 50, 75, 95)]
-        rows.append([name, len(values), *qs, float((values >= DEFAULT_THRESHOLD).mean())])
+        qs = [float(percentile(list(values), q)) for q in (5, 25, 50, 75, 95)]
+        rows.append([name, len(values), *qs, *(float((values >= t).mean()) for t in THRESHOLDS)])
 
     for name, prep in preps.items():
         row(f"{name} questions, best cosine", best_cosines(prep.queries, prep.matrix))
@@ -267,35 +338,105 @@ def threshold_report(preps: dict[str, Prepared], embedder: Embedder) -> None:
         (a, pa), (b, pb) = preps.items()
         row(f"{a} questions vs {b} corpus", best_cosines(pa.queries, pb.matrix))
         row(f"{b} questions vs {a} corpus", best_cosines(pb.queries, pa.matrix))
-    seeds = seeds_matrix(embedder)
     if seeds is not None:
-        row("off-topic questions vs shipped seeds", best_cosines(off, seeds))
-    headers = ["cosines", "n", "p5", "p25", "p50", "p75", "p95", f">= {DEFAULT_THRESHOLD}"]
+        row("seed questions, best cosine", best_cosines(seeds.queries, seeds.matrix))
+        row("off-topic questions vs seeds", best_cosines(off, seeds.matrix))
+    headers = ["cosines", "n", "p5", "p25", "p50", "p75", "p95", *(f">={t}" for t in THRESHOLDS)]
     print_table(headers, rows)
 
 
-def seeds_matrix(embedder: Embedder) -> np.ndarray | None:
-    """The shipped seeds' passages, embedded (small: a few hundred passages)."""
-    seeds = REPO / "seeds"
-    if not seeds.is_dir():
+# --- the seed evaluation -----------------------------------------------------------------------
+
+
+@dataclass
+class SeedsEval:
+    """The shipped seeds with benchmarks/seeds_eval.jsonl, and the off-topic questions."""
+
+    questions: list  # eval_seeds.Question
+    passages: list[Passage]
+    matrix: np.ndarray
+    queries: np.ndarray
+    lexical: list[list[tuple[Ident, float]]]
+    off_topic: np.ndarray
+    off_topic_lexical: list[list[tuple[Ident, float]]]
+
+
+def prepare_seeds(embedder: Embedder, work: Path) -> SeedsEval | None:
+    from eval_seeds import DEFAULT_QUESTIONS, DEFAULT_SEEDS, load_questions
+
+    if not DEFAULT_SEEDS.is_dir():
         return None
-    with tempfile.TemporaryDirectory(prefix="probe-seeds-") as tmp:
-        lib, _ = build_library(seeds, Path(tmp) / "index")
+    root = work / "seeds-eval"
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(DEFAULT_SEEDS, root / "seeds")
+    lib, _ = build_library(root / "seeds", root / "index", max_results=DEPTH)
+    try:
+        questions = load_questions(DEFAULT_QUESTIONS)
+
+        def lexical(texts: list[str]) -> list[list[tuple[Ident, float]]]:
+            return [lexical_list(lib, t) for t in texts]
+
+        passages = indexed_passages(root / "index")
+        matrix = embed_passages(passages, embedder, root / "index" / "vectors")
+        return SeedsEval(
+            questions,
+            passages,
+            matrix,
+            embedder.embed([q.question for q in questions]),
+            lexical([q.question for q in questions]),
+            embedder.embed(OFF_TOPIC),
+            lexical(OFF_TOPIC),
+        )
+    finally:
         lib.close()
-        with open_index(Path(tmp) / "index").searcher() as searcher:
-            texts = [embed_text(f) for f in searcher.all_stored_fields() if "passage" in f]
-    return embedder.embed(texts)
+
+
+def seeds_report(seeds: SeedsEval) -> None:
+    """Hit@1 / Hit@3 by kind of question (a hit: the gold answer is in the passage), and how
+    many off-topic questions get any answer at all."""
+    body = {p.ident: " ".join(p.body.split()) for p in seeds.passages}
+    cos = cosine_lists(seeds.queries, seeds.matrix, seeds.passages)
+    off_cos = cosine_lists(seeds.off_topic, seeds.matrix, seeds.passages)
+    kinds = sorted({q.kind for q in seeds.questions})
+    rows = []
+    for name, rank in systems().items():
+        hits: dict[str, list[tuple[float, float]]] = {}
+        for q, lex, sem in zip(seeds.questions, seeds.lexical, cos, strict=True):
+            gold = " ".join(q.answer.split())
+            ranked = [ident for ident, _ in rank(lex, sem)][:3]
+            first = next((i for i, ident in enumerate(ranked) if gold in body[ident]), None)
+            for kind in (q.kind, "all"):
+                hits.setdefault(kind, []).append((first == 0, first is not None))
+        answered = mean(
+            bool(rank(lex, sem)) for lex, sem in zip(seeds.off_topic_lexical, off_cos, strict=True)
+        )
+        cells = [
+            f"{mean(a for a, _ in hits[k]):.2f}/{mean(b for _, b in hits[k]):.2f}"
+            for k in [*kinds, "all"]
+        ]
+        rows.append([name, *cells, answered])
+    counts = {k: sum(q.kind == k for q in seeds.questions) for k in kinds}
+    headers = [
+        "system (Hit@1/Hit@3)",
+        *(f"{k} ({counts[k]})" for k in kinds),
+        f"all ({len(seeds.questions)})",
+        f"off-topic answered ({len(OFF_TOPIC)})",
+    ]
+    print_table(headers, rows)
 
 
 # --- speed -------------------------------------------------------------------------------------
 
 
 def speed_report(model: str, preps: dict[str, Prepared]) -> None:
-    rows = []
+    rows: list[list[object]] = []
     sample = {
         name: [p.text for p in random.Random(1).sample(prep.passages, 128)]
         for name, prep in preps.items()
     }
+    questions = [q for prep in preps.values() for q in list(prep.bench.queries.values())[:150]]
+    questions = questions or OFF_TOPIC
     for threads in (1, 2):
         embedder = Embedder.load(model, threads=threads)
         embedder.embed(["warm up"])
@@ -304,17 +445,78 @@ def speed_report(model: str, preps: dict[str, Prepared]) -> None:
             embedder.embed(texts)
             rate = len(texts) / (time.perf_counter() - started)
             rows.append([f"passages/s, {name} sample, {threads} thread(s)", f"{rate:.1f}"])
-        questions = [q for prep in preps.values() for q in list(prep.bench.queries.values())[:150]]
         times = []
+        cpu = time.process_time()
         for q in questions:
             started = time.perf_counter()
             embedder.embed([q])
-            times.append((time.perf_counter() - started) * 1000)
-        rows.append([f"question embedding ms, {threads} thread(s), median", percentile(times, 50)])
-        rows.append([f"question embedding ms, {threads} thread(s), p95", percentile(times, 95)])
-    rows.append(["peak RSS after loading and embedding, MB", peak_rss_mb()])
+            times.append(ms_since(started))
+        cpu_ms = (time.process_time() - cpu) * 1000 / len(questions)
+        label = f"question embedding, {threads} thread(s)"
+        rows.append(
+            [
+                f"{label}: median / p95 ms",
+                f"{percentile(times, 50):.2f} / {percentile(times, 95):.2f}",
+            ]
+        )
+        rows.append([f"{label}: CPU ms per question", f"{cpu_ms:.2f}"])
+    lex = [(i, float(100 - i)) for i in range(DEPTH)]
+    sem = [(i + 50, 0.9 - i / 200) for i in range(DEPTH)]
+    started = time.perf_counter()
+    for _ in range(100):
+        hybrid(lex, sem)
+    rows.append([f"hybrid fusion of two {DEPTH}-lists, ms", ms_since(started) / 100])
+    rows.append(
+        ["peak RSS, a process that loads the model and embeds, MB", child_rss(MODEL_CHILD, model)]
+    )
     rows += store_speed()
     print_table(["measure", "value"], rows)
+
+
+# Peak RSS from /proc (VmHWM): ru_maxrss would report the parent's peak across fork + exec.
+PEAK = """
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+"""
+
+MODEL_CHILD = (
+    PEAK
+    + """
+import sys
+from bot.semantic.model import Embedder
+before = peak()
+e = Embedder.load(sys.argv[1])
+e.embed(["a question"] * 4 + ["a passage " * 120] * 64)
+print(peak(), before)
+"""
+)
+
+STORE_CHILD = (
+    PEAK
+    + """
+import sys
+import numpy as np
+from pathlib import Path
+from bot.semantic.store import VectorStore
+before = peak()
+current = VectorStore.open(Path(sys.argv[1]), "probe", 384).load()
+for q in np.random.default_rng(1).standard_normal((20, 384), dtype=np.float32):
+    current.nearest(q, 100)
+print(peak(), before)
+"""
+)
+
+
+def child_rss(code: str, arg: str) -> str:
+    """Peak RSS of a fresh interpreter running `code`, and what it had before the work."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, arg], capture_output=True, text=True, env=env, check=True
+    )
+    peak, before = (float(v) for v in out.stdout.split())
+    return f"{peak:.0f} (before: {before:.0f})"
 
 
 def store_speed(n: int = 100_000, dim: int = 384) -> list[list[object]]:
@@ -353,16 +555,17 @@ def store_speed(n: int = 100_000, dim: int = 384) -> list[list[object]]:
             times.append(ms_since(started))
         rows.append([f"cosine top-{DEPTH} over {n} x {dim}, median ms", percentile(times, 50)])
         rows.append([f"cosine top-{DEPTH} over {n} x {dim}, p95 ms", percentile(times, 95)])
-        rows.append(["peak RSS after the 100k store, MB", peak_rss_mb()])
+        rows.append(
+            [
+                "peak RSS, a process that loads the store and searches, MB",
+                child_rss(STORE_CHILD, str(Path(tmp) / "vectors")),
+            ]
+        )
     return rows
 
 
 def ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -374,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "semantic-probe")
     parser.add_argument("--squad-sample", type=int, default=None)
-    parser.add_argument("--only", default="quality,threshold,speed")
+    parser.add_argument("--only", default="quality,seeds,threshold,speed")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
 
@@ -398,9 +601,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"product BM25 {prep.lexical_ms:.1f} ms/question"
             )
             print_table(["system", *metrics], [[s, *r.values()] for s, r in results.items()])
+    seeds = prepare_seeds(embedder, args.work) if parts & {"seeds", "threshold"} else None
+    if "seeds" in parts and seeds is not None:
+        print("\nseed evaluation (benchmarks/seeds_eval.jsonl):")
+        seeds_report(seeds)
     if "threshold" in parts:
         print()
-        threshold_report(preps, embedder)
+        threshold_report(preps, seeds, embedder)
     if "speed" in parts:
         print()
         speed_report(args.model, preps)

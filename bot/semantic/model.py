@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -167,11 +167,16 @@ class Embedder:
         self,
         folder: Path,
         threads: int | None = None,
-        batch_size: int = 32,
+        batch_size: int = 64,
+        batch_tokens: int = 2048,
         chunk_size: int = 1024,
     ) -> None:
         self.folder = Path(folder)
+        # A batch holds at most batch_size texts and batch_tokens padded tokens: ONNX Runtime
+        # keeps its peak working memory, which grows with the batch (measured on 256-token
+        # passages: 32 a batch 680 MB, 8 a batch 320 MB, at the same speed).
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self.chunk_size = chunk_size  # texts tokenised and sorted together
         self._onnx = _model_file(self.folder)
         tokenizer_file = self.folder / "tokenizer.json"
@@ -191,6 +196,9 @@ class Embedder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # exported models warn about unused initialisers
+        # Idle worker threads spin by default: measured +2.6 ms of CPU per question for
+        # 0.3 ms less latency, and no gain on batches. CPU is what a 2-core bot runs out of.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(self._onnx), sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -228,12 +236,24 @@ class Embedder:
             chunk = [self._prepare(t) for t in texts[start : start + self.chunk_size]]
             encodings = self._tokenizer.encode_batch(chunk)
             order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-            for b in range(0, len(order), self.batch_size):
-                rows = order[b : b + self.batch_size]
+            for rows in self._batches(order, [len(e.ids) for e in encodings]):
                 out[[start + r for r in rows]] = self._run([encodings[r] for r in rows])
             if progress is not None:
                 progress(start + len(chunk), len(texts))
         return out
+
+    def _batches(self, order: list[int], lengths: list[int]) -> Iterator[list[int]]:
+        """Consecutive runs of `order` (shortest first) within both batch limits."""
+        batch: list[int] = []
+        for i in order:  # lengths only grow, so the newest text sets the padded length
+            if batch and (
+                len(batch) == self.batch_size or (len(batch) + 1) * lengths[i] > self.batch_tokens
+            ):
+                yield batch
+                batch = []
+            batch.append(i)
+        if batch:
+            yield batch
 
     def _prepare(self, text: str) -> str:
         text = str(text).strip()  # as sentence-transformers does

@@ -57,8 +57,8 @@ def test_reference_vector(embedder: Embedder) -> None:
 
 
 def test_batches_give_the_vectors_of_single_texts_in_the_order_given(model_dir: Path) -> None:
-    # A small batch and chunk size, so sorting by length and several batches are exercised.
-    embedder = Embedder(model_dir, batch_size=2, chunk_size=3)
+    # Small batch limits and chunks, so sorting by length and several batches are exercised.
+    embedder = Embedder(model_dir, batch_size=2, batch_tokens=64, chunk_size=3)
     texts = [words(n, n) for n in (40, 3, 17, 1, 60, 8, 25)] + ["", "  padded  "]
     together = embedder.embed(texts)
     one_by_one = np.vstack([embedder.embed([t]) for t in texts])
