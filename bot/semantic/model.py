@@ -208,7 +208,10 @@ class Embedder:
         self._output = name or next(iter(outputs))
         shape = outputs[self._output].shape
         self._pooled = len(shape) == 2  # the model pools itself (a "sentence_embedding" output)
-        self.dim = shape[-1] if isinstance(shape[-1], int) else int(self.embed(["x"]).shape[1])
+        if isinstance(shape[-1], int):
+            self.dim = shape[-1]
+        else:  # an export without a fixed width: ask the model
+            self.dim = int(self._run(self._tokenizer.encode_batch(["x"])).shape[1])
 
     @classmethod
     def load(cls, name: str, threads: int | None = None, cache_dir: Path | None = None) -> Embedder:

@@ -4,13 +4,16 @@ and loading from a folder or from the Hugging Face cache without a network."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.semantic.conftest import require_extra
+from tests.semantic.conftest import REPO, require_extra
 
 require_extra()
 
@@ -180,3 +183,21 @@ def test_a_hub_name_is_read_from_the_cache_without_a_network(
     folder = resolve_model("someone/minilm", cache_dir=tmp_path / "cache")
     assert folder == repo / "snapshots" / commit
     assert Embedder(folder).model_id == embedder.model_id
+
+
+def test_a_hub_name_neither_cached_nor_reachable_says_so(tmp_path: Path) -> None:
+    """In a fresh interpreter with the hub's offline switch on, so no test touches a network."""
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from bot.semantic.model import ModelUnavailable, resolve_model\n"
+        "try:\n"
+        "    resolve_model('someone/not-cached', cache_dir=Path(sys.argv[1]))\n"
+        "except ModelUnavailable as exc:\n"
+        "    print(exc)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert "'someone/not-cached': not a folder, not in the Hugging Face cache" in out.stdout
