@@ -377,13 +377,13 @@ class MeteredLibrary(Library):
         self._cpu_lock = threading.Lock()
         self.ask_cpu = 0.0  # CPU seconds spent in ask, summed over threads
 
-    def ask(self, question: str, limit: int = 5, offset: int = 0) -> Answer:
+    def ask(self, question: str, limit: int = 5, offset: int = 0, correct: bool = True) -> Answer:
         profile = self.profiles.worker() if self.profiles is not None else None
         began = time.thread_time()
         if profile is not None:
             profile.enable()
         try:
-            return super().ask(question, limit, offset)
+            return super().ask(question, limit, offset, correct)
         finally:
             if profile is not None:
                 profile.disable()

@@ -384,3 +384,41 @@ def _stemmer(lang: str) -> Callable[[str], str]:
         found = Stemmer.Stemmer(SNOWBALL[lang], 20_000).stemWord
         setattr(_stemmers, lang, found)
     return found
+
+
+# --- Languages in the index ------------------------------------------------------------------
+#
+# Every language with its own analysis has its own fields (body_de, title_de, ...), so a
+# passage is analysed as its language writes and a question is analysed once per language of
+# the library. Languages without their own analysis share the fields of OTHER: plain words,
+# lower-cased and folded.
+
+OTHER = "xx"
+ROLES = ("body", "title", "section", "byline")
+
+
+def language_key(lang: str) -> str:
+    """The analysis a language gets: itself where it has one, else OTHER."""
+    return lang if lang in supported_languages() else OTHER
+
+
+def index_languages() -> tuple[str, ...]:
+    """Every language key the index has fields for."""
+    return (*supported_languages(), OTHER)
+
+
+def field_name(role: str, key: str) -> str:
+    """'body_de' for German passages, 'spell_ru' for Russian's vocabulary."""
+    return f"{role}_{key}"
+
+
+@cache
+def analysis_for(key: str) -> Analyzer:
+    """The analyzer of a language key (OTHER: words only, no stemming, no stop words)."""
+    if key == OTHER:
+        return ScriptTokenizer() | LanguageFilter(OTHER, stem=False)
+    return analyzer_for(key)
+
+
+def spelling_analysis_for(key: str) -> Analyzer:
+    return plain_analyzer_for("" if key == OTHER else key)

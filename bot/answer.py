@@ -53,7 +53,8 @@ class Answer:
     results: tuple[Result, ...]
     total: int  # how many results the question has, as far as one can page
     offset: int  # position of results[0] among them
-    suggestion: str | None = None  # the corrected question the results are for
+    suggestion: str | None = None  # a corrected question (see `corrected`)
+    corrected: bool = False  # True: the results are for the suggestion, not the question
 
     @property
     def has_more(self) -> bool:
@@ -67,9 +68,10 @@ def make_answer(
     offset: int,
     suggestion: str | None,
     max_chars: int = 350,
+    corrected: bool = False,
 ) -> Answer:
     results = tuple(_result(hit, max_chars) for hit in hits)
-    return Answer(question, results, total, offset, suggestion)
+    return Answer(question, results, total, offset, suggestion, corrected and bool(results))
 
 
 def _result(hit: Hit, max_chars: int) -> Result:
@@ -198,8 +200,13 @@ def _head_html(answer: Answer) -> str:
     last = answer.offset + len(answer.results)
     span = f"{first}" if first == last else f"{first}–{last}"
     head = f"Results {span} of {answer.total}"
-    if answer.suggestion:
-        head += f" for <i>{html.escape(answer.suggestion)}</i> (corrected spelling)"
+    if answer.suggestion and answer.corrected:
+        head += (
+            f" for <i>{html.escape(answer.suggestion)}</i> — "
+            f"search instead for <i>{html.escape(_shorten(answer.question, 100))}</i>"
+        )
+    elif answer.suggestion:
+        head += f". Did you mean <i>{html.escape(answer.suggestion)}</i>?"
     return head
 
 
@@ -270,11 +277,15 @@ def render_text(answer: Answer, bold: tuple[str, str] = ("", "")) -> str:
     """Plain text for a terminal; `bold` wraps matched words (e.g. ANSI codes on a tty)."""
     if not answer.results:
         if answer.suggestion:
-            return f"Nothing found. Did you mean: {answer.suggestion}?"
+            return f"Nothing found. Did you mean: {answer.suggestion}?\n"
         return "Nothing found. Try other words or fewer of them, or check the spelling."
     lines = []
-    if answer.suggestion:
-        lines.append(f"(showing results for: {answer.suggestion})\n")
+    if answer.suggestion and answer.corrected:
+        lines.append(
+            f"(showing results for: {answer.suggestion}; search instead for: {answer.question})\n"
+        )
+    elif answer.suggestion:
+        lines.append(f"(did you mean: {answer.suggestion}?)\n")
     on, off = bold
     for i, r in enumerate(answer.results, start=answer.offset + 1):
         text, pos, parts = r.excerpt, 0, []
@@ -307,4 +318,5 @@ def to_json(answer: Answer) -> dict:
             for r in answer.results
         ],
         "suggestion": answer.suggestion,
+        "corrected": answer.corrected,
     }

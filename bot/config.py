@@ -17,6 +17,7 @@ import yaml
 
 if TYPE_CHECKING:
     from bot.index import BuildOptions
+    from bot.languages import LanguageOptions
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class IndexSettings:
     timeout_seconds: int = 120  # longest time to read one file before it is given up
     max_file_mb: int = 50  # larger files are skipped
 
-    def build_options(self) -> BuildOptions:
+    def build_options(self, languages: LanguageOptions) -> BuildOptions:
         from bot.index import BuildOptions  # config stays importable without Whoosh loaded
         from bot.readers import Limits
 
@@ -68,7 +69,20 @@ class IndexSettings:
             processes=self.processes,
             timeout=float(self.timeout_seconds),
             limits=Limits(max_bytes=self.max_file_mb * 1024 * 1024),
+            languages=languages,
         )
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    # None: recognise any language (automatic); else only these ISO 639-1 codes.
+    languages: tuple[str, ...] | None = None
+    default: str = "en"  # for text too short to recognise
+
+    def options(self) -> LanguageOptions:
+        from bot.languages import LanguageOptions
+
+        return LanguageOptions(self.languages, self.default)
 
 
 @dataclass(frozen=True)
@@ -91,12 +105,15 @@ class Settings:
     answers: AnswerSettings = AnswerSettings()
     uploads: UploadSettings = UploadSettings()
     index: IndexSettings = IndexSettings()
+    language: LanguageSettings = LanguageSettings()
     index_wait_seconds: float = 60.0  # how long `index` waits for a reindex already running
     config_path: Path | None = None
 
 
 _KNOWN: dict[str, Any] = {
     "seeds_dir": None,
+    "languages": None,
+    "default_language": None,
     "index_dir": None,
     "index_wait_seconds": None,
     "telegram": {"base_url": None},
@@ -198,9 +215,32 @@ def settings_from_mapping(
             timeout_seconds=_int(index, "index.timeout_seconds", 120, 1, 3600),
             max_file_mb=_int(index, "index.max_file_mb", 50, 1, 2048),
         ),
+        language=_language(raw),
         index_wait_seconds=float(_int(raw, "index_wait_seconds", 60, 0, 3600)),
         config_path=config_path,
     )
+
+
+def _language(raw: Mapping[str, Any]) -> LanguageSettings:
+    """`languages: auto` (the default) or a list of ISO 639-1 codes; `default_language`."""
+    if raw.get("languages", "auto") == "auto" and raw.get("default_language") in (None, "en"):
+        return LanguageSettings()  # the default, without loading the language identifier
+    value = raw.get("languages", "auto")
+    default = _string(raw, "default_language", "en").lower()
+    if value is None or value == "auto":
+        chosen = None
+    elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        chosen = tuple(sorted({v.strip().lower() for v in value}))
+    else:
+        raise ConfigError(f"languages: expected auto or a list of language codes, got {value!r}")
+    from bot.languages import known_languages  # loads the identifier only when configured
+
+    for code in (*(chosen or ()), default):
+        if code not in known_languages():
+            raise ConfigError(f"languages: unknown language code {code!r} (ISO 639-1, e.g. de)")
+    if chosen is not None and default not in chosen:
+        raise ConfigError(f"default_language: {default!r} is not one of languages")
+    return LanguageSettings(chosen, default)
 
 
 def _reason(exc: BaseException) -> str:

@@ -27,8 +27,20 @@ from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
-from bot.analysis import STOP, TOKEN_PATTERN, plain_analyzer, stemming_analyzer
-from bot.corpus import Document, SeedFile, Skipped, read_seed
+from bot.analysis import (
+    ROLES,
+    STOP,
+    TOKEN_PATTERN,
+    UNSPACED_LANGUAGES,
+    analysis_for,
+    field_name,
+    index_languages,
+    language_key,
+    spelling_analysis_for,
+    stop_words,
+)
+from bot.corpus import Document, Passage, SeedFile, Skipped, read_seed
+from bot.languages import LanguageOptions, passage_languages
 from bot.readers import Limits
 from bot.seeds import FileState, Scan
 from bot.workers import Crew, cpu_count, serve
@@ -37,31 +49,41 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: a new name means a fresh build beside the old
 # index, which keeps answering until the new one is complete.
-INDEX_NAME = "passages_v5"
+INDEX_NAME = "passages_v6"
 WORKER_POOL_MB = 96  # posting pool of each worker's segment writer before it spills to disk
 VOCABULARY = Term("kind", "words")
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def make_schema() -> Schema:
-    stem = stemming_analyzer()
-    return Schema(
+    """Stored fields for citing and showing a passage; indexed fields per language, each
+    analysed as that language is written (bot/analysis.py)."""
+    schema = Schema(
         doc=ID(stored=True),
+        lang=ID(stored=True),  # the passage's language key; the library's languages
         # Stored only: nothing searches by them, and a NUMERIC field would index eight terms
         # per value for range queries (measured: a tenth of the build time).
         part=STORED(),
         passage=STORED(),
-        title=TEXT(analyzer=stem, stored=True, phrase=False),
-        byline=TEXT(analyzer=stem, stored=True, phrase=False),
-        section=TEXT(analyzer=stem, stored=True, phrase=False),
         page=STORED(),
-        body=TEXT(analyzer=stem, stored=True),
+        title=STORED(),
+        byline=STORED(),
+        section=STORED(),
+        body=STORED(),
+        kind=ID(),  # "words" on the vocabulary documents (one per file); passages have none
+        digest=STORED(),  # on vocabulary documents: which contents and analysis are indexed
+    )
+    for key in index_languages():
+        analyzer = analysis_for(key)
+        for role in ROLES:
+            # Positions for phrases in the body only; titles and headings are short.
+            schema.add(field_name(role, key), TEXT(analyzer=analyzer, phrase=role == "body"))
         # Unstemmed words for "did you mean", one document of them per seed file (not per
         # passage): the corrector needs only which words exist and how common they are.
-        spell=TEXT(analyzer=plain_analyzer(), phrase=False),
-        kind=ID(),  # "words" on those vocabulary documents; passages have none
-        digest=STORED(),
-    )
+        schema.add(
+            field_name("spell", key), TEXT(analyzer=spelling_analysis_for(key), phrase=False)
+        )
+    return schema
 
 
 @dataclass(frozen=True)
@@ -135,6 +157,7 @@ class BuildOptions:
     timeout: float = 120.0  # seconds to read one file
     memory_mb: int = 3072  # address-space ceiling of a worker
     limits: Limits = field(default_factory=Limits)
+    languages: LanguageOptions = field(default_factory=LanguageOptions)
 
 
 @dataclass(frozen=True)
@@ -184,7 +207,7 @@ def update_index(
         with ix.searcher() as searcher:
             before = indexed_versions(searcher)
             counts = _passage_counts(searcher, before)
-        to_read = [d for d in current if before.get(d) != current[d]]
+        to_read = [d for d in current if before.get(d) != version(current[d], options.languages)]
         removed = [d for d in before if d not in current]
         if only is not None:
             to_read = [d for d in to_read if d in only]
@@ -243,7 +266,7 @@ def _read_files(
     processes = min(options.processes or cpu_count(), len(docs))
     crew = Crew(
         _build_worker,
-        (str(index_dir), str(seeds_dir), options.limits),
+        (str(index_dir), str(seeds_dir), options.limits, options.languages),
         processes=processes,
         timeout=options.timeout,
         memory_mb=options.memory_mb,
@@ -289,7 +312,9 @@ def _commit(ix: FileIndex, deleted: list[str], segments: list) -> None:
         raise
 
 
-def _build_worker(conn: Connection, index_dir: str, seeds_dir: str, limits: Limits) -> None:
+def _build_worker(
+    conn: Connection, index_dir: str, seeds_dir: str, limits: Limits, languages: LanguageOptions
+) -> None:
     """A worker of the build: reads files (timed) and adds them to a segment of its own
     (untimed), which the parent collects at the end."""
     ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
@@ -304,7 +329,7 @@ def _build_worker(conn: Connection, index_dir: str, seeds_dir: str, limits: Limi
             return seed
         if writer is None:
             writer = SegmentWriter(ix, _lk=False, limitmb=WORKER_POOL_MB)
-        add_seed(writer, seed)
+        add_seed(writer, seed, languages)
         titles = tuple(a.title for a in seed.articles)
         return _Indexed(doc, seed.digest, seed.passages, titles, seed.pages)
 
@@ -372,46 +397,68 @@ def passage_count(searcher) -> int:
     return searcher.doc_count() - sum(1 for _ in searcher.docs_for_query(VOCABULARY))
 
 
-def add_seed(writer, seed: SeedFile) -> int:
-    """Add every passage of a seed file, and its vocabulary document; returns how many
-    passages."""
+def add_seed(writer, seed: SeedFile, options: LanguageOptions) -> int:
+    """Add every passage of a seed file, each analysed in its own language, and the file's
+    vocabulary document; returns how many passages."""
     n = 0
-    words: set[str] = set()
+    words: dict[str, set[str]] = {}
     for article in seed.articles:
-        n += _add_article(writer, article, seed.digest)
-        for text in (article.title, *(p.text for p in article.passages)):
-            words.update(spelling_words(text))
+        texts = [p.text for p in article.passages]
+        langs = passage_languages(texts, options.candidates, options.default)
+        for passage, lang in zip(article.passages, langs, strict=True):
+            key = language_key(lang)
+            _add_passage(writer, article, passage, key, seed.digest)
+            words.setdefault(key, set()).update(spelling_words(passage.text, key))
+        key = language_key(langs[0]) if langs else options.default
+        words.setdefault(key, set()).update(spelling_words(article.title, key))
+        n += len(article.passages)
     writer.add_document(
         doc=seed.doc,
         kind="words",
-        spell=" ".join(sorted(words)),
-        digest=seed.digest,
+        digest=version(seed.digest, options),
+        **{field_name("spell", key): " ".join(sorted(w)) for key, w in words.items() if w},
     )
     return n
 
 
-def spelling_words(text: str) -> set[str]:
+def version(digest: str, options: LanguageOptions) -> str:
+    """What the index holds of a file: its contents, and the language settings they were
+    analysed with (other settings make every file "changed": rebuilt beside the old one)."""
+    return f"{digest}/{options.signature}"
+
+
+def spelling_words(text: str, key: str = "en") -> set[str]:
     """Words worth offering as a correction: alphabetic, three letters or more, not stop
-    words. (The plain analyzer's words, folded once per distinct word rather than per word.)"""
-    words = {w.lower() for w in _TOKEN.findall(text)}
-    return {
-        folded
-        for folded in (w.translate(accent_map) for w in words)
-        if len(folded) >= 3 and folded.isalpha() and folded not in STOP
-    }
+    words, as the spelling field of the language analyses them. (English: the plain
+    analyzer's words, folded once per distinct word rather than per word.)"""
+    if key in UNSPACED_LANGUAGES:
+        return set()  # written without spaces: no words to correct
+    if key == "en":
+        found = {w.lower() for w in _TOKEN.findall(text)}
+        folded = {w.translate(accent_map) for w in found}
+        stops = STOP
+    else:
+        folded = {t.text for t in spelling_analysis_for(key)(text)}
+        stops = stop_words(key)
+    return {w for w in folded if len(w) >= 3 and w.isalpha() and w not in stops}
 
 
-def _add_article(writer, article: Document, digest: str) -> int:
-    for p in article.passages:
-        writer.add_document(
-            doc=article.doc,
-            part=article.part,
-            passage=p.number,
-            title=article.title,
-            byline=article.byline or "",
-            section=p.section or "",
-            page=p.page,
-            body=p.text,
-            digest=digest,
-        )
-    return len(article.passages)
+def _add_passage(writer, article: Document, p: Passage, key: str, digest: str) -> None:
+    writer.add_document(
+        doc=article.doc,
+        lang=key,
+        part=article.part,
+        passage=p.number,
+        title=article.title,
+        byline=article.byline or "",
+        section=p.section or "",
+        page=p.page,
+        body=p.text,
+        digest=digest,
+        **{
+            field_name("title", key): article.title,
+            field_name("byline", key): article.byline or "",
+            field_name("section", key): p.section or "",
+            field_name("body", key): p.text,
+        },
+    )

@@ -27,9 +27,25 @@ MIN_LETTERS = 3
 # another one: headings and one-line list items are often names, numbers or loanwords.
 SHORT_PASSAGE_LETTERS = 40
 SURE = 0.9
+# "No linguistic content" (codes, lists of names and numbers): analysed as the default language.
+UNDETERMINED = frozenset({"zxx"})
 
 _lock = threading.Lock()
 _identifier = None
+
+
+@dataclass(frozen=True)
+class LanguageOptions:
+    """Which languages passages may be recognised as, and the one taken for text too short
+    to tell. Part of what an index is built with: other options mean another analysis."""
+
+    candidates: tuple[str, ...] | None = None  # None: any language the identifier knows
+    default: str = "en"
+
+    @property
+    def signature(self) -> str:
+        chosen = ",".join(self.candidates) if self.candidates else "auto"
+        return f"{chosen};{self.default}"
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,14 @@ def guess(text: str, candidates: Collection[str] | None = None, default: str = "
     return Guess(scores[0][0], weights[0] / sum(weights))
 
 
+def likely_languages(text: str, n: int = 3) -> list[str]:
+    """The `n` languages (of all the identifier knows) that `text` most likely is in; [] for
+    text too short to tell."""
+    if _too_short(text):
+        return []
+    return [lang for lang, _ in _model().rank(text)[:n]]
+
+
 def question_language(text: str, library: Collection[str], default: str = "en") -> Guess:
     """The language of a question among the languages a library holds. A question is short,
     so the search should not depend on this alone: it analyses a question in every
@@ -89,6 +113,8 @@ def passage_languages(
     if not passages:
         return []
     whole = detect(" ".join(passages)[:20_000], candidates, default)
+    if whole in UNDETERMINED:
+        whole = default
     langs = []
     for text in passages:
         if _too_short(text):
@@ -96,7 +122,10 @@ def passage_languages(
             continue
         found = guess(text, candidates, whole)
         short = _letters(text, SHORT_PASSAGE_LETTERS) < SHORT_PASSAGE_LETTERS
-        langs.append(found.lang if not short or found.confidence >= SURE else whole)
+        if found.lang in UNDETERMINED or (short and found.confidence < SURE):
+            langs.append(whole)
+        else:
+            langs.append(found.lang)
     return langs
 
 

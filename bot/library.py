@@ -95,14 +95,18 @@ class Library:
 
     # --- questions ---
 
-    def ask(self, question: str, limit: int = 5, offset: int = 0) -> Answer:
+    def ask(self, question: str, limit: int = 5, offset: int = 0, correct: bool = True) -> Answer:
+        """The answer to a question; `correct=False` takes it exactly as typed (no spelling
+        correction: what a user's "search instead for" asks)."""
         # Lone surrogates (undecodable bytes in argv or stdin, kept by Python's
         # surrogateescape) went through the search into the Answer, which then could not be
         # encoded for output; make them U+FFFD here (tests/test_properties.py).
         question = question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         text = clean_question(question)
         depth = max(self.settings.answers.max_results, offset + limit)
-        found = self._searcher.search(text, limit=limit, offset=offset, depth=depth)
+        found = self._searcher.search(
+            text, limit=limit, offset=offset, depth=depth, correct=correct
+        )
         return make_answer(
             text,
             found.hits,
@@ -110,6 +114,7 @@ class Library:
             offset,
             found.suggestion,
             max_chars=self.settings.answers.excerpt_chars,
+            corrected=found.corrected,
         )
 
     def sources(self) -> list[Source]:
@@ -192,7 +197,7 @@ class Library:
             settings.index_dir,
             settings.seeds_dir,
             found,
-            settings.index.build_options(),
+            settings.index.build_options(settings.language.options()),
             wait,
             progress,
             only,

@@ -180,13 +180,13 @@ class ProbeLibrary(Library):
         self.release: threading.Event | None = None  # set: reindexes wait for it
         self.reindex_error: Exception | None = None
 
-    def ask(self, question: str, limit: int = 5, offset: int = 0):  # type: ignore[override]
+    def ask(self, question: str, limit: int = 5, offset: int = 0, correct: bool = True):  # type: ignore[override]
         self.questions.append(question)
         if "explode" in question:
             raise RuntimeError("simulated search failure")
-        return super().ask(question, limit, offset)
+        return super().ask(question, limit, offset, correct)
 
-    def reindex(self) -> ReindexSummary:
+    def reindex(self, progress=None) -> ReindexSummary:  # type: ignore[override]
         self.reindex_calls += 1
         self.entered.set()
         try:

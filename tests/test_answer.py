@@ -137,7 +137,7 @@ def test_nothing_found_suggests() -> None:
 def test_json_shape_is_the_contract() -> None:
     answer = make_answer("q", [hit(PASSAGE, {"quokka"})], 1, 0, None)
     data = to_json(answer)
-    assert set(data) == {"question", "hits", "suggestion"}
+    assert set(data) == {"question", "hits", "suggestion", "corrected"}
     (h,) = data["hits"]
     assert set(h) == {
         "doc",

@@ -55,7 +55,7 @@ SYNTAX = [
     "_it_", "[link](http://evil.example)", "`code`", "\x00", "\x1b[31m", "\u202e", "\u200b",
     "\ufeff", "\u2028", "🙂", "👨‍👩‍👧", "İ", "ß", "ﬁ", "Σ", "٣", "𝔰𝔶𝔯𝔦𝔞",
 ]  # fmt: skip
-JSON_KEYS = {"question", "hits", "suggestion"}
+JSON_KEYS = {"question", "hits", "suggestion", "corrected"}
 HIT_KEYS = {"doc", "title", "byline", "section", "page", "passage", "score", "text", "excerpt"}
 
 word_salad = st.lists(

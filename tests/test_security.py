@@ -888,7 +888,7 @@ def test_html_and_markdown_in_questions_are_escaped(root: Path) -> None:
         assert "&amp;lt;" in reply.text
 
         _, reply = bot.ask(chat, MEMBER, "smuglers <b>idlib</b> `code` _x_")
-        assert "(corrected spelling)" in reply.text
+        assert "<i>smugglers &lt;b&gt;idlib" in reply.text and "search instead for" in reply.text
         assert "&lt;b&gt;" in reply.text
 
         for text in ("Baghouz " + "🙂" * 4000, "\u202eBaghouz\u200b\u2066 & <>"):

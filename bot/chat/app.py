@@ -92,6 +92,7 @@ class ChatBot:
             (MessageHandler(only_new & filters.COMMAND, about.unknown_command), 0),
             (MessageHandler(only_new & filters.ChatType.PRIVATE, about.not_text), 0),
             (CallbackQueryHandler(questions.page, pattern=r"^pg:"), 0),
+            (CallbackQueryHandler(questions.alternative, pattern=r"^re:"), 0),
             (CallbackQueryHandler(about.sources_page, pattern=r"^src:"), 0),
             (CallbackQueryHandler(questions.unknown_button), 0),
         ]

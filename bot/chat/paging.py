@@ -19,6 +19,7 @@ MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit for callback_data
 PAGE_MEMORY = 2048  # questions remembered for paging buttons (oldest forgotten first)
 
 PAGE_DATA = re.compile(r"pg:([A-Za-z0-9_-]{8}):(\d{1,3})")
+ALTERNATIVE_DATA = re.compile(r"re:([A-Za-z0-9_-]{8})")
 
 
 @dataclass
@@ -29,6 +30,7 @@ class PagedQuestion:
     chat_id: int
     epoch: int
     message_id: int | None = None
+    correct: bool = True  # False: answered exactly as typed ("search instead for")
 
 
 class PageMemory:

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 
-from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -21,7 +21,14 @@ from bot.answer import Answer
 from bot.chat.access import GROUPS
 from bot.chat.commands import COMMAND
 from bot.chat.fitting import fit_answer, has_words, shorten
-from bot.chat.paging import PAGE_DATA, PagedQuestion, PageMemory, keyboard, page_data
+from bot.chat.paging import (
+    ALTERNATIVE_DATA,
+    PAGE_DATA,
+    PagedQuestion,
+    PageMemory,
+    keyboard,
+    page_data,
+)
 from bot.chat.replies import NO_PREVIEW, reply, retry_once
 from bot.config import AnswerSettings
 from bot.library import Library
@@ -52,15 +59,12 @@ class Questions:
             await reply(message, _ask_hint(message, context.bot.username), False)
             return
         started = time.perf_counter()
-        answer = await self._ask(question, 0)
-        markup = None
-        pages = self._page_count(answer)
         item = PagedQuestion(question, message.chat.id, self.pages.epoch)
-        key = self.pages.add(item) if pages > 1 else None
-        if key is not None:
-            markup = _keyboard(key, 0, pages)
+        answer = await self._ask(question, 0)
+        markup, items = self._markup(answer, item, 0)
         sent = await reply(message, fit_answer(answer), markup=markup)
-        item.message_id = sent.message_id
+        for each in items:
+            each.message_id = sent.message_id
         log.info(
             "answered a question (%d chars) from user %s in chat %s: %d results, %d shown, %.0f ms",
             len(question),
@@ -71,10 +75,39 @@ class Questions:
             (time.perf_counter() - started) * 1000,
         )
 
-    async def _ask(self, question: str, page: int) -> Answer:
+    async def _ask(self, question: str, page: int, correct: bool = True) -> Answer:
         return await asyncio.to_thread(
-            self.library.ask, question, limit=self.per_page, offset=page * self.per_page
+            self.library.ask,
+            question,
+            limit=self.per_page,
+            offset=page * self.per_page,
+            correct=correct,
         )
+
+    def _markup(
+        self, answer: Answer, item: PagedQuestion, page: int, key: str | None = None
+    ) -> tuple[InlineKeyboardMarkup | None, list[PagedQuestion]]:
+        """Paging buttons, and a button for the other reading of a misspelt question: the
+        question as typed when a correction was used, the correction when one is offered.
+        Returns the markup and the remembered questions its buttons point at."""
+        rows: list[list[InlineKeyboardButton]] = []
+        items: list[PagedQuestion] = []
+        pages = self._page_count(answer)
+        if pages > 1:
+            key = key or self.pages.add(item)
+            items.append(item)
+            paging = _keyboard(key, page, pages)
+            rows += [list(row) for row in paging.inline_keyboard] if paging else []
+        if answer.suggestion:
+            if answer.corrected:
+                other = PagedQuestion(answer.question, item.chat_id, item.epoch, correct=False)
+                label = f"Search instead for “{shorten(answer.question, 40)}”"
+            else:
+                other = PagedQuestion(answer.suggestion, item.chat_id, item.epoch)
+                label = f"Search for “{shorten(answer.suggestion, 40)}”"
+            items.append(other)
+            rows.append([InlineKeyboardButton(label, callback_data=f"re:{self.pages.add(other)}")])
+        return (InlineKeyboardMarkup(rows) if rows else None), items
 
     def _page_count(self, answer: Answer) -> int:
         total = min(answer.total, self.max_results)
@@ -86,32 +119,58 @@ class Questions:
         match = PAGE_DATA.fullmatch(query.data or "")
         item = self.pages.get(match.group(1)) if match else None
         message = query.message
+        if not await self._usable(query, item, message):
+            return
+        page = int(match.group(2))
+        answer = await self._ask(item.question, page, item.correct)
+        if page >= self._page_count(answer) or not answer.results:
+            await query.answer("No more results. Please ask again.")
+            return
+        await self._show(query, message, answer, item, page, match.group(1))
+
+    async def alternative(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The other reading of a misspelt question, in place of the answer above the button:
+        the question as typed ("search instead for"), or the offered correction."""
+        query = update.callback_query
+        match = ALTERNATIVE_DATA.fullmatch(query.data or "")
+        item = self.pages.get(match.group(1)) if match else None
+        message = query.message
+        if not await self._usable(query, item, message):
+            return
+        answer = await self._ask(item.question, 0, item.correct)
+        await self._show(query, message, answer, item, 0, None)
+
+    async def _usable(self, query, item: PagedQuestion | None, message) -> bool:
+        """Whether a button's remembered question may still be shown in its message; if not,
+        the user is told why."""
         if item is None or message is None or not isinstance(message, Message):
             await query.answer("This button has expired. Please ask your question again.")
-            return
+            return False
         if message.chat.id != item.chat_id or (
             item.message_id is not None and message.message_id != item.message_id
         ):
             await query.answer("This button does not belong to this message. Please ask again.")
-            return
+            return False
         if item.epoch != self.pages.epoch:
             await query.answer(
                 "The documents were re-indexed since this answer. Please ask again.",
                 show_alert=True,
             )
-            return
-        page = int(match.group(2))
-        answer = await self._ask(item.question, page)
-        pages = self._page_count(answer)
-        if page >= pages or not answer.results:
-            await query.answer("No more results. Please ask again.")
-            return
+            return False
+        return True
+
+    async def _show(
+        self, query, message: Message, answer: Answer, item: PagedQuestion, page: int, key
+    ) -> None:
+        markup, items = self._markup(answer, item, page, key)
+        for each in items:
+            each.message_id = message.message_id
         try:
             await retry_once(
                 lambda: message.edit_text(
                     fit_answer(answer),
                     parse_mode=ParseMode.HTML,
-                    reply_markup=_keyboard(match.group(1), page, pages),
+                    reply_markup=markup,
                     link_preview_options=NO_PREVIEW,
                 )
             )
