@@ -125,10 +125,10 @@ _MARKS = "".join(
     chr(c) for c in range(0x0300, 0x10000) if unicodedata.category(chr(c)).startswith("M")
 )
 _MARK_CLASS = re.escape(_MARKS)
-_WORD = re.compile(rf"[\w{_MARK_CLASS}\u200c]+(?:\.[\w{_MARK_CLASS}]+)*")
+WORD = re.compile(rf"[\w{_MARK_CLASS}\u200c]+(?:\.[\w{_MARK_CLASS}]+)*")
 
 # Scripts written without spaces between words.
-_UNSPACED = re.compile(
+UNSPACED = re.compile(
     "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1100-\u11ff\u3005\u3040-\u30ff\u3130-\u318f"
     "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
     "\U00020000-\U0002fa1f]"
@@ -216,7 +216,7 @@ class ScriptTokenizer(Tokenizer):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         unigrams = self.unigrams and mode != "query"
-        for match in _WORD.finditer(value):
+        for match in WORD.finditer(value):
             for start, end, text, unspaced in _runs(match.group(0), match.start()):
                 pieces = _grams(text, start, unigrams) if unspaced else [(start, end, text)]
                 for piece_start, piece_end, piece in pieces:
@@ -236,7 +236,7 @@ class ScriptTokenizer(Tokenizer):
 
 def _runs(word: str, offset: int) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, text, unspaced) for the runs of one word that change script kind."""
-    if not _UNSPACED.search(word):  # the common case: one spaced word
+    if not UNSPACED.search(word):  # the common case: one spaced word
         yield offset, offset + len(word), word, False
         return
     start = 0
@@ -244,7 +244,7 @@ def _runs(word: str, offset: int) -> Iterator[tuple[int, int, str, bool]]:
     for i, ch in enumerate(word):
         if unicodedata.combining(ch) and kind is not None:
             continue  # a mark belongs to the character before it
-        this = bool(_UNSPACED.match(ch))
+        this = bool(UNSPACED.match(ch))
         if kind is None:
             kind = this
         elif this != kind:
@@ -297,7 +297,7 @@ class LanguageFilter(Filter):
         first = lang in _NORMALIZED_FIRST
         for t in tokens:
             word = lower(lang, t.text)
-            if _UNSPACED.match(word[:1]):
+            if UNSPACED.match(word[:1]):
                 t.text = word
                 yield t
                 continue
@@ -324,8 +324,9 @@ def analyzer_for(lang: str) -> Analyzer:
 
 
 def plain_analyzer_for(lang: str) -> Analyzer:
-    """Unstemmed words of `lang`, lower-cased and folded, stop words kept: the vocabulary
-    that "did you mean" chooses corrections from."""
+    """Unstemmed words of `lang`, lower-cased, stop words kept: the vocabulary that "did you
+    mean" chooses corrections from. Accents are kept (except in English, as before): a
+    correction is shown to the user, and looked up in the language's word list, as written."""
     if lang == "en":
         return plain_analyzer()
     return ScriptTokenizer(unigrams=False) | _PlainFilter(lang)
@@ -337,7 +338,7 @@ class _PlainFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
-            t.text = fold(self.lang, lower(self.lang, t.text))
+            t.text = lower(self.lang, t.text).replace("\u200c", "")
             yield t
 
 

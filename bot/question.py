@@ -13,7 +13,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.analysis import analysis_for, plain_analyzer, stemming_analyzer
+from bot.analysis import (
+    UNSPACED,
+    ScriptTokenizer,
+    analysis_for,
+    plain_analyzer,
+    stemming_analyzer,
+)
 
 MAX_QUESTION_CHARS = 500
 MAX_TERMS = 32
@@ -34,6 +40,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 _stem = stemming_analyzer()
 _plain = plain_analyzer()
+_words = ScriptTokenizer(unigrams=False)
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class Analysis:
 class Question:
     text: str
     analyses: tuple[Analysis, ...]  # one per language of the library that finds words in it
-    words: tuple[str, ...]  # unstemmed, lower-cased words (for spelling correction)
+    words: tuple[str, ...]  # words as typed, lower-cased, accents kept (for "did you mean")
     expects: str | None = None  # the kind of answer asked for: "number", "time"
 
     @property
@@ -81,7 +88,7 @@ def parse_question(text: str, keys: Iterable[str] = ("en",)) -> Question:
     return Question(
         text=text,
         analyses=tuple(analyses),
-        words=tuple(dict.fromkeys(plain_words(text))),
+        words=tuple(dict.fromkeys(typed_words(text))),
         expects=_expects(text),
     )
 
@@ -94,7 +101,13 @@ def analyze(text: str, key: str = "en") -> list[str]:
 
 
 def plain_words(text: str) -> list[str]:
+    """English's unstemmed words: lower-cased, accents folded."""
     return [t.text for t in _plain(text)]
+
+
+def typed_words(text: str) -> list[str]:
+    """Words as typed, lower-cased but not folded, in any script (spaced words only)."""
+    return [t.text.lower() for t in _words(text) if not UNSPACED.match(t.text[:1])]
 
 
 def _analyse(text: str, key: str) -> Analysis:

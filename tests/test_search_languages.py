@@ -128,19 +128,21 @@ def test_a_question_in_a_language_prefers_passages_in_it(library: Library) -> No
 
 
 @pytest.mark.parametrize(
-    ("typo", "fixed"),
+    ("typo", "fixed", "imposed"),
     [
-        ("surender", "surrender"),
-        ("smuglers idlib", "smugglers idlib"),
-        ("Bibliotek öffnungszeiten", "Bibliothek öffnungszeiten"),  # German, into German
-        ("сабаками в парке", "собаками в парке"),  # Russian, into Russian
+        ("surender", "surrender", True),
+        ("smuglers idlib", "smugglers idlib", True),
+        ("сабаками в парке", "собаками в парке", True),  # Russian, into Russian
+        # "Bibliotek" is a rare German spelling (and Danish): offered, not imposed, since the
+        # question as typed finds the opening hours.
+        ("Bibliotek öffnungszeiten", "Bibliothek öffnungszeiten", False),
     ],
 )
 def test_typos_are_corrected_into_words_of_their_language(
-    library: Library, typo: str, fixed: str
+    library: Library, typo: str, fixed: str, imposed: bool
 ) -> None:
     answer = library.ask(typo)
-    assert (answer.suggestion, answer.corrected) == (fixed, True)
+    assert (answer.suggestion, answer.corrected) == (fixed, imposed)
     assert answer.results
 
 
