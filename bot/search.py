@@ -284,31 +284,34 @@ class PassageSearcher:
         reader = searcher.reader()
         counts = self._languages(searcher)
         total = sum(counts.values())
+        # (field, term, weight, average length) for every term the index has, looked up once
+        # rather than once per segment.
+        wanted = []
+        for analysis in question.analyses:
+            n = counts.get(analysis.key, 0)
+            if not n:
+                continue
+            factor = bonus.get(analysis.key, 1.0)
+            for role, boost in FIELD_BOOSTS.items():
+                field = field_name(role, analysis.key)
+                avg = searcher.field_length(field) / n or 1.0
+                for term in analysis.terms:
+                    df = reader.doc_frequency(field, term)
+                    if df:
+                        idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+                        wanted.append((field, term, factor * boost * idf * (BM25_K1 + 1), avg))
         scores: dict[int, float] = {}
         get = scores.get
         for segnum, (segment, offset) in enumerate(reader.leaf_readers()):
-            for analysis in question.analyses:
-                n = counts.get(analysis.key, 0)
-                if not n:
+            for field, term, weight, avg in wanted:
+                if not segment.doc_frequency(field, term):
                     continue
-                factor = bonus.get(analysis.key, 1.0)
-                for role, boost in FIELD_BOOSTS.items():
-                    field = field_name(role, analysis.key)
-                    avg = searcher.field_length(field) / n or 1.0
-                    for term in analysis.terms:
-                        df = searcher.doc_frequency(field, term)
-                        if not df or not segment.doc_frequency(field, term):
-                            continue
-                        norms = self._norms(segment, segnum, field, avg)
-                        idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
-                        weight = factor * boost * idf * (BM25_K1 + 1)
-                        postings = segment.postings(field, term)
-                        while postings.is_active():
-                            doc, tf = postings.id(), postings.weight()
-                            scores[doc + offset] = get(doc + offset, 0.0) + weight * tf / (
-                                tf + norms[doc]
-                            )
-                            postings.next()
+                norms = self._norms(segment, segnum, field, avg)
+                postings = segment.postings(field, term)
+                while postings.is_active():
+                    doc, tf = postings.id(), postings.weight()
+                    scores[doc + offset] = get(doc + offset, 0.0) + weight * tf / (tf + norms[doc])
+                    postings.next()
             if segment.has_deletions():
                 end = offset + segment.doc_count_all()
                 for doc in [d for d in scores if offset <= d < end]:

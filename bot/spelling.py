@@ -23,6 +23,7 @@ from functools import cache
 
 REAL_ZIPF = 3.0  # once per million words or more: a real word, never corrected
 MARGIN = 1.5  # a correction must be this much more common (Zipf, log10): ~30 times
+RARE_ZIPF = 2.0  # below once per ten million words: a misspelling or a very rare word
 MIN_LENGTH = 5  # shorter words are often abbreviations typed in lower case (ssid, smtp)
 UNLISTED_MIN_LENGTH = 6  # without a word list, only longer words are corrected
 
@@ -141,9 +142,10 @@ def suggest(
             continue
         common = zipf(cand, lang)
         if listed and common >= max(typed + MARGIN, REAL_ZIPF):
-            # Imposed only when the language has never seen the word typed: a rare real word
-            # ("çalmıştır", stolen) is one edit from a common one ("almıştır", taken).
-            found.append(Suggestion(cand, distance, common, sure=typed == 0.0))
+            # Imposed only when the word typed is next to unheard of (common misspellings such
+            # as "sentance" have a little frequency of their own); the caller also checks that
+            # the list covers the language's words well (Turkish inflections: it does not).
+            found.append(Suggestion(cand, distance, common, sure=typed < RARE_ZIPF))
         elif distance == 1 and len(word) >= UNLISTED_MIN_LENGTH and cand in candidates:
             # A rare word of the documents (a name, a term), one edit away from a long word:
             # offered, never imposed. Languages with many inflections (Turkish, Finnish) have

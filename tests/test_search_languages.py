@@ -133,9 +133,10 @@ def test_a_question_in_a_language_prefers_passages_in_it(library: Library) -> No
         ("surender", "surrender", True),
         ("smuglers idlib", "smugglers idlib", True),
         ("сабаками в парке", "собаками в парке", True),  # Russian, into Russian
-        # "Bibliotek" is a rare German spelling (and Danish): offered, not imposed, since the
-        # question as typed finds the opening hours.
-        ("Bibliotek öffnungszeiten", "Bibliothek öffnungszeiten", False),
+        ("Bibliotek öffnungszeiten", "Bibliothek öffnungszeiten", True),  # German, into German
+        # "Pittsburg" is a real (rarer) word: the correction is offered, the question as typed
+        # answered.
+        ("Pittsburg surrender", "Pittsburgh surrender", False),
     ],
 )
 def test_typos_are_corrected_into_words_of_their_language(
