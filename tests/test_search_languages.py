@@ -134,9 +134,11 @@ def test_a_question_in_a_language_prefers_passages_in_it(library: Library) -> No
         ("smuglers idlib", "smugglers idlib", True),
         ("сабаками в парке", "собаками в парке", True),  # Russian, into Russian
         ("Bibliotek öffnungszeiten", "Bibliothek öffnungszeiten", True),  # German, into German
-        # "Pittsburg" is a real (rarer) word: the correction is offered, the question as typed
-        # answered.
-        ("Pittsburg surrender", "Pittsburgh surrender", False),
+        # A name of the documents no word list holds: offered, and the question as typed is
+        # answered, since it finds something ("surrender")...
+        ("Baghuz surrender", "Baghouz surrender", False),
+        # ...or used when the question as typed finds nothing.
+        ("Baghuz", "Baghouz", True),
     ],
 )
 def test_typos_are_corrected_into_words_of_their_language(
