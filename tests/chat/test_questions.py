@@ -117,3 +117,32 @@ def test_html_in_a_question_is_escaped(bot: Running) -> None:
 def test_nothing_found_suggests_something(bot: Running) -> None:
     _, reply = bot.ask(private_chat(MEMBER), MEMBER, "zzqxv qwpl")
     assert reply.text.startswith("Nothing found") and "/sources" in reply.text
+
+
+def test_a_corrected_question_offers_the_question_as_typed(bot: Running) -> None:
+    chat = private_chat(MEMBER)
+    _, first = bot.ask(chat, MEMBER, "smuglers idlib")
+    assert "for <i>smugglers idlib</i> — search instead for <i>smuglers idlib</i>" in first.text
+    data = button(first, "Search instead for “smuglers idlib”")
+    assert len(data.encode()) <= 64
+
+    query = bot.api.press(MEMBER, bot.api.bot_message(first), data)
+    edit = bot.api.wait_for("editMessageText", timeout=WAIT)
+    assert edit.params["message_id"] == first.result["message_id"]
+    # As typed, only "idlib" matches: no correction, and no button offering one.
+    assert "smugglers" not in edit.text and "<b>Idlib</b>" in edit.text
+    assert not [b for b in edit.buttons if b["text"].startswith("Search")]
+    bot.api.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == query)
+
+
+def test_a_doubtful_correction_is_offered_under_the_answer_as_typed(bot: Running) -> None:
+    chat = private_chat(MEMBER)
+    _, first = bot.ask(chat, MEMBER, "Baghuz surrender")
+    assert "Did you mean <i>Baghouz surrender</i>?" in first.text
+    assert "<b>surrender</b>" in first.text.lower() or "<b>surrendered</b>" in first.text.lower()
+    query = bot.api.press(
+        MEMBER, bot.api.bot_message(first), button(first, "Search for “Baghouz surrender”")
+    )
+    edit = bot.api.wait_for("editMessageText", timeout=WAIT)
+    assert "<b>Baghouz</b>" in edit.text and "Did you mean" not in edit.text
+    bot.api.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == query)
