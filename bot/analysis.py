@@ -398,8 +398,15 @@ OTHER = "xx"
 ROLES = ("body", "title", "section", "byline")
 
 
+# Languages the identifier tells apart but that are written and analysed alike: Wu and
+# Cantonese passages in a Chinese document (measured: 10 of 240 XQuAD Chinese paragraphs) must
+# not form libraries of their own.
+_SAME_ANALYSIS = {"wuu": "zh", "yue": "zh"}
+
+
 def language_key(lang: str) -> str:
     """The analysis a language gets: itself where it has one, else OTHER."""
+    lang = _SAME_ANALYSIS.get(lang, lang)
     return lang if lang in supported_languages() else OTHER
 
 

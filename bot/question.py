@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.analysis import (
     UNSPACED,
+    UNSPACED_LANGUAGES,
     ScriptTokenizer,
     analysis_for,
     plain_analyzer,
@@ -22,7 +23,8 @@ from bot.analysis import (
 )
 
 MAX_QUESTION_CHARS = 500
-MAX_TERMS = 32
+MAX_TERMS = 32  # words of a question
+MAX_GRAMS = 160  # character pairs of a question written without spaces (Thai, Chinese)
 MAX_PHRASES = 4
 
 # English question words and fillers: they say how a user asks, not what about. (Other
@@ -121,7 +123,8 @@ def _analyse(text: str, key: str) -> Analysis:
         terms = analyze(content) or analyze(text)
     else:
         terms = analyze(text, key)
-    return Analysis(key, tuple(dict.fromkeys(terms))[:MAX_TERMS], tuple(phrases[:MAX_PHRASES]))
+    most = MAX_GRAMS if key in UNSPACED_LANGUAGES else MAX_TERMS
+    return Analysis(key, tuple(dict.fromkeys(terms))[:most], tuple(phrases[:MAX_PHRASES]))
 
 
 def _expects(text: str) -> str | None:
