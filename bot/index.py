@@ -50,7 +50,10 @@ log = logging.getLogger(__name__)
 # Bump when the schema or the analysis changes: a new name means a fresh build beside the old
 # index, which keeps answering until the new one is complete.
 INDEX_NAME = "passages_v6"
-WORKER_POOL_MB = 96  # posting pool of each worker's segment writer before it spills to disk
+# Posting pool of each worker's segment writer before it spills sorted runs to disk: at 50k
+# passages per worker, 96 MB spilled five times and indexed 814 passages/s, 256 MB twice and
+# 1,186/s (peak 368 MB per worker; benchmarks/ingest.py).
+WORKER_POOL_MB = 256
 VOCABULARY = Term("kind", "words")
 _TOKEN = re.compile(TOKEN_PATTERN)
 
@@ -206,7 +209,7 @@ def update_index(
     try:
         with ix.searcher() as searcher:
             before = indexed_versions(searcher)
-            counts = _passage_counts(searcher, before)
+            total = passage_count(searcher)
         to_read = [d for d in current if before.get(d) != version(current[d], options.languages)]
         removed = [d for d in before if d not in current]
         if only is not None:
@@ -226,7 +229,10 @@ def update_index(
                         + (" (the previous version is kept)" if doc in before else "")
                     )
         replaced = [d for d in indexed if d in before]
+        dropped = 0
         if removed or indexed:
+            with ix.searcher() as searcher:  # counted only for the files that go
+                dropped = sum(_passage_counts(searcher, removed + replaced).values())
             _commit(ix, removed + replaced, segments)
         _save_manifest(index_dir, scan, only)
     except BaseException:
@@ -234,19 +240,18 @@ def update_index(
         raise
     finally:
         lock.release()
-    with ix.searcher() as searcher:
-        passages = passage_count(searcher)
-        documents = len(indexed_versions(searcher))
     added = [d for d in indexed if d not in before]
+    documents = len(before) + len(added) - len(removed)
+    passages_added = sum(i.passages for i in indexed.values())
     return ReindexSummary(
         documents=documents,
-        passages=passages,
+        passages=total + passages_added - dropped,
         added=len(added),
         changed=len(replaced),
         removed=len(removed),
         unchanged=documents - len(indexed),
-        passages_added=sum(i.passages for i in indexed.values()),
-        passages_removed=sum(counts.get(d, 0) for d in removed + replaced),
+        passages_added=passages_added,
+        passages_removed=dropped,
         skipped=tuple(notes),
         seconds=time.monotonic() - started,
         failed={doc: skip.reason for doc, skip in failed.items()},
@@ -407,7 +412,7 @@ def add_seed(writer, seed: SeedFile, options: LanguageOptions) -> int:
         langs = passage_languages(texts, options.candidates, options.default)
         for passage, lang in zip(article.passages, langs, strict=True):
             key = language_key(lang)
-            _add_passage(writer, article, passage, key, seed.digest)
+            _add_passage(writer, article, passage, key)
             words.setdefault(key, set()).update(spelling_words(passage.text, key))
         key = language_key(langs[0]) if langs else options.default
         words.setdefault(key, set()).update(spelling_words(article.title, key))
@@ -443,7 +448,7 @@ def spelling_words(text: str, key: str = "en") -> set[str]:
     return {w for w in folded if len(w) >= 3 and w.isalpha() and w not in stops}
 
 
-def _add_passage(writer, article: Document, p: Passage, key: str, digest: str) -> None:
+def _add_passage(writer, article: Document, p: Passage, key: str) -> None:
     writer.add_document(
         doc=article.doc,
         lang=key,
@@ -454,7 +459,6 @@ def _add_passage(writer, article: Document, p: Passage, key: str, digest: str) -
         section=p.section or "",
         page=p.page,
         body=p.text,
-        digest=digest,
         **{
             field_name("title", key): article.title,
             field_name("byline", key): article.byline or "",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.readers import textlines as tl
 from bot.readers.base import MAX_TITLE_CHARS, Article, Block, Limits, clean, short_title
 from bot.readers.encoding import decode
+from bot.text import sentences
 
 _ITEM = re.compile(r"^(?:[-*+•‣◦▪]|(\d{1,3}[.)]))\s+(\S.*)$")
 _HEADER_LINES = 8  # lines after the title that can hold a byline, date or lead photo
@@ -79,11 +80,22 @@ def _hard_wrapped(lines: list[str]) -> bool:
     )
 
 
-def _title_of(unit: _Unit) -> str | None:
-    """The first line is the title unless it is running text or a list item."""
-    if unit.item or not tl.is_title_line(unit.text, MAX_TITLE_CHARS):
-        return None
-    return short_title(unit.text)
+def _title_of(units: list[_Unit]) -> tuple[str | None, bool]:
+    """The title the first line gives, and whether that line is also text to keep.
+
+    A short line that is not a sentence is a title. A single sentence of title length (a
+    paper's title ends in a full stop; so does a memo's opening line) is both: the title, and
+    kept as text, so a note whose first line is its message loses nothing. Anything longer is
+    text, and the article is named after its file.
+    """
+    first = units[0]
+    if first.item:
+        return None, True
+    if tl.is_title_line(first.text, MAX_TITLE_CHARS):
+        return short_title(first.text), len(units) == 1  # a one-line note is its own text
+    if len(first.text) <= MAX_TITLE_CHARS and len(sentences(first.text)) == 1 and len(units) > 1:
+        return short_title(first.text), True
+    return None, True
 
 
 # --- memos and notes ---------------------------------------------------------------------------
@@ -92,8 +104,8 @@ def _title_of(unit: _Unit) -> str | None:
 def _plain_article(units: list[_Unit]) -> Article:
     """Every line kept: a title if the first line is one, a byline or date right under it,
     short title-like lines before running text as headings, the rest as paragraphs and items."""
-    title = _title_of(units[0])
-    body = units[1:] if title and len(units) > 1 else units  # a one-line note is its text
+    title, keep = _title_of(units)
+    body = units if keep else units[1:]
     byline = date = None
     start = 0
     for unit in body[:2]:
@@ -175,8 +187,8 @@ def _capture_article(units: list[_Unit]) -> Article | None:
     units = [u for u in units if not tl.is_share(u.text)]
     if not units:
         return None
-    title = _title_of(units[0])
-    body = [u.text for u in (units[1:] if title else units)]
+    title, keep = _title_of(units)
+    body = [u.text for u in (units if keep else units[1:])]
     bylines: list[str] = []
     skip = _header(body, bylines)
     byline = " · ".join(dict.fromkeys(bylines)) or None

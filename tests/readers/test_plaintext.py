@@ -136,13 +136,23 @@ def test_hard_wrapped_prose_is_joined_back() -> None:
 
 def test_a_memo_whose_first_line_is_a_paragraph_keeps_it() -> None:
     first = (
-        "The quarterly numbers are in and revenue grew by twelve percent, mostly because of "
-        "the new support contracts signed in the spring."
+        "The quarterly numbers are in and revenue grew by twelve percent. Most of it came "
+        "from the new support contracts signed in the spring."
     )
     text = f"{first}\n\nNext steps are to hire two engineers and renew the office lease.\n"
     (article,) = parse_text("notes/q3_summary.txt", text)
     assert article.title == "q3 summary"  # from the file name, not the paragraph
     assert article.passages[0].text.startswith("The quarterly numbers are in")
+
+
+def test_a_first_line_of_one_sentence_is_the_title_and_stays_text() -> None:
+    # A paper's title ends in a full stop, and so may a memo's one-line message: both are
+    # kept as text, and name the article.
+    first = "Microstructural development of human newborn cerebral white matter assessed in vivo."
+    text = f"{first}\n\nDiffusion tensor imaging shows how the white matter develops in newborns.\n"
+    (article,) = parse_text("x.txt", text)
+    assert article.title == first
+    assert article.passages[0].text.startswith(first)
 
 
 def test_a_title_is_never_longer_than_a_title() -> None:
