@@ -83,18 +83,17 @@ def _hard_wrapped(lines: list[str]) -> bool:
 def _title_of(units: list[_Unit]) -> tuple[str | None, bool]:
     """The title the first line gives, and whether that line is also text to keep.
 
-    A short line that is not a sentence is a title. A single sentence of title length (a
-    paper's title ends in a full stop; so does a memo's opening line) is both: the title, and
-    kept as text, so a note whose first line is its message loses nothing. Anything longer is
-    text, and the article is named after its file.
+    A line of title length that is not a list item, or one sentence (a paper's title ends in a
+    full stop), is the title. A longer first line, or several sentences, is the text of a note
+    that has no title line: it stays text, and the article is named after its file. A note of
+    one line is its own text as well as its title.
     """
     first = units[0]
     if first.item:
         return None, True
-    if tl.is_title_line(first.text, MAX_TITLE_CHARS):
-        return short_title(first.text), len(units) == 1  # a one-line note is its own text
-    if len(first.text) <= MAX_TITLE_CHARS and len(sentences(first.text)) == 1 and len(units) > 1:
-        return short_title(first.text), True
+    one_sentence = len(sentences(first.text)) == 1
+    if len(first.text) <= MAX_TITLE_CHARS and (tl.is_title_line(first.text) or one_sentence):
+        return short_title(first.text), len(units) == 1
     return None, True
 
 

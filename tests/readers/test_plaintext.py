@@ -145,14 +145,14 @@ def test_a_memo_whose_first_line_is_a_paragraph_keeps_it() -> None:
     assert article.passages[0].text.startswith("The quarterly numbers are in")
 
 
-def test_a_first_line_of_one_sentence_is_the_title_and_stays_text() -> None:
-    # A paper's title ends in a full stop, and so may a memo's one-line message: both are
-    # kept as text, and name the article.
+def test_a_first_line_of_one_sentence_is_a_title() -> None:
+    # A paper's title ends in a full stop: still a title, as in SciFact (as text it ranked
+    # documents by their titles: nDCG@10 0.686 -> 0.666).
     first = "Microstructural development of human newborn cerebral white matter assessed in vivo."
     text = f"{first}\n\nDiffusion tensor imaging shows how the white matter develops in newborns.\n"
     (article,) = parse_text("x.txt", text)
     assert article.title == first
-    assert article.passages[0].text.startswith(first)
+    assert [p.text for p in article.passages] == [text.split("\n\n")[1].strip()]
 
 
 def test_a_title_is_never_longer_than_a_title() -> None:
