@@ -13,8 +13,8 @@ bare library its reader is built on (see ingest_formats.py); best of --repeat pa
 alternating. A page is a real page for PDF and 3,000 characters of the product's text for the
 other formats, the same count for both columns, so their ratio is a ratio of times. With
 --docs PATH the files under PATH are measured too, per format (a seeded sample of at most
---docs-mb MB and --docs-files files each; one timed pass after an untimed one that finds which
-files both sides read).
+--docs-mb MB and --docs-files files each; best of --docs-repeat timed passes after an untimed
+one that finds which files both sides read).
 
 Build. speed.py's corpus (seed .txt files of 20 passages) at each --sizes; for each
 --processes value a child process runs `Library.reindex()` on a fresh index (the workers read,
@@ -706,6 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=Path, default=None, help="also read the files under PATH")
     parser.add_argument("--docs-mb", type=float, default=10.0, help="at most MB per format")
     parser.add_argument("--docs-files", type=int, default=200, help="at most files per format")
+    parser.add_argument("--docs-repeat", type=int, default=2, help="passes over --docs (best)")
     parser.add_argument("--sizes", default="10000", help="passages per build, comma-separated")
     parser.add_argument("--processes", default="1,2", help="index.processes values to build with")
     parser.add_argument("--profile", action="store_true", help="cProfile the workers' loop")
@@ -721,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_worker(args)
     if args.quick:
         args.pages, args.repeat, args.sizes = 3, 1, "60"
-        args.docs_mb, args.docs_files, args.profile_passages = 1.0, 5, 60
+        args.docs_mb, args.docs_files, args.docs_repeat, args.profile_passages = 1.0, 5, 1, 60
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     processes = [int(s) for s in args.processes.split(",") if s.strip()]
@@ -750,13 +751,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\nreading files under {args.docs} ...", flush=True)
                 real = [
                     measure_reading(
-                        f.name, f, real_samples(args.docs, f, args.docs_mb, args.docs_files), 1
+                        f.name,
+                        f,
+                        real_samples(args.docs, f, args.docs_mb, args.docs_files),
+                        args.docs_repeat,
                     )
                     for f in formats
                 ]
                 print(
                     f"\nREADING files under {args.docs} (a seeded sample of at most "
-                    f"{args.docs_mb:g} MB / {args.docs_files} files per format; one timed pass)"
+                    f"{args.docs_mb:g} MB / {args.docs_files} files per format; best of "
+                    f"{args.docs_repeat})"
                 )
                 reading_table(real)
         if "build" not in skip:
