@@ -43,7 +43,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -53,6 +52,7 @@ from typing import TYPE_CHECKING
 
 from common import DEFAULT_DATA, REPO, Doc, print_table
 from ingest_formats import FORMATS, PAGE_CHARS, SUFFIXES, Format, Source, by_name, make_sources
+from process_watch import Proc, ProcessWatcher, cpu_between, cpu_used, peak_mb, peaks_at
 from speed import make_corpus, passages, source_texts, write_corpus
 
 if TYPE_CHECKING:
@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 
 TODAY = 300.0  # passages/s of the build before issue 8 (README, speed.py at 100k)
 TARGET = 1.7 * TODAY  # issue 8's target
-SAMPLE_SECONDS = 0.05
 SEED = 1729
 BARE = "bare Whoosh, 1 field"
 
@@ -231,108 +230,6 @@ def _num(value: float) -> str:
 # --- build: child processes ------------------------------------------------------------------
 
 
-def _peak_mb(pid: int | str) -> float | None:
-    """VmHWM: the most resident memory the process has had."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    with contextlib.suppress(OSError):
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError, ValueError):
-                text = Path(f"/proc/{pid}/task/{tid}/children").read_text()
-                found += [int(x) for x in text.split()]
-    return found
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-@dataclass(frozen=True)
-class Proc:
-    """One process as last sampled."""
-
-    depth: int  # 0: this process; 1: its children (fork server, resource tracker); 2: workers
-    peak_mb: float  # VmHWM
-    cpu_s: float
-
-
-class ProcessWatcher:
-    """Peak resident memory (VmHWM) and CPU time of this process and every process below it,
-    sampled: the build's workers are children of multiprocessing's fork server, a child of
-    this process. A process that has exited keeps its last sample."""
-
-    def __init__(self, interval: float = SAMPLE_SECONDS) -> None:
-        self.interval = interval
-        self._procs: dict[int, Proc] = {}
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> ProcessWatcher:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.snapshot()
-
-    def snapshot(self) -> dict[int, Proc]:
-        """Sample now; every process seen so far, pid -> its latest state."""
-        with self._lock:
-            level, depth = [os.getpid()], 0
-            while level and depth < 4:
-                for pid in level:
-                    mb, cpu = _peak_mb(pid), _cpu_seconds(pid)
-                    if mb is not None and cpu is not None:
-                        old = self._procs.get(pid)
-                        self._procs[pid] = Proc(depth, max(mb, old.peak_mb if old else 0.0), cpu)
-                depth += 1
-                level = [c for pid in level for c in _children(pid)]
-            return dict(self._procs)
-
-
-def _at(procs: dict[int, Proc], depth: int) -> list[float]:
-    """Peaks of the processes at this depth, largest first."""
-    return sorted((p.peak_mb for p in procs.values() if p.depth == depth), reverse=True)
-
-
-def _used(before: dict[int, Proc], after: dict[int, Proc]) -> dict[int, float]:
-    """CPU seconds each process used between two snapshots."""
-    return {
-        pid: p.cpu_s - (before[pid].cpu_s if pid in before else 0.0) for pid, p in after.items()
-    }
-
-
-def _cpu_between(before: dict[int, Proc], after: dict[int, Proc]) -> dict[str, list[float]]:
-    """CPU seconds the parent and each worker used between two snapshots."""
-    used = _used(before, after)
-    return {
-        "parent": [used[pid] for pid, p in after.items() if p.depth == 0],
-        "workers": sorted(
-            (used[pid] for pid, p in after.items() if p.depth == 2 and used[pid] > 0.005),
-            reverse=True,
-        ),
-    }
-
-
 def _library(seeds: Path, index_dir: Path, processes: int) -> Library:
     """A product Library as a user's config.yaml would set it, with index.processes."""
     from bot.config import settings_from_mapping
@@ -399,16 +296,16 @@ def worker_build(root: Path, processes: int) -> dict:
         "to_first_s": first - started,
         "files_s": last - first,
         "finish_s": built - last,
-        "cpu_files": _cpu_between(marks["start"], files),
-        "cpu_finish": _cpu_between(files, end),
-        "cpu_s": sum(_used(marks["start"], end).values()),  # every process of the build
+        "cpu_files": cpu_between(marks["start"], files),
+        "cpu_finish": cpu_between(files, end),
+        "cpu_s": sum(cpu_used(marks["start"], end).values()),  # every process of the build
         "noop_s": noop_s,
         "noop_changed": noop.changed_anything,
         "change_s": change_s,
         "change_files": change.changed,
-        "parent_mb": _at(end, 0)[0],
-        "helpers_mb": _at(end, 1),
-        "workers_mb": _at(end, 2),
+        "parent_mb": peaks_at(end, 0)[0],
+        "helpers_mb": peaks_at(end, 1),
+        "workers_mb": peaks_at(end, 2),
         "largest_child_rusage_mb": largest_child,
     }
 
@@ -437,7 +334,7 @@ def worker_bare(root: Path) -> dict:
         "passages": len(rows),
         "build_s": time.perf_counter() - started,
         "cpu_s": time.process_time() - cpu,
-        "parent_mb": _peak_mb("self") or 0.0,
+        "parent_mb": peak_mb("self") or 0.0,
     }
 
 
