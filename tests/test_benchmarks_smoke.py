@@ -134,3 +134,71 @@ def test_speed_prints_table(data: Path) -> None:
             values = rows[metric][:3]  # product, tantivy, bm25s
             assert all(float(v) > 0 for v in values), (metric, out)
         assert float(rows["cold start s"][0]) > 0, out
+
+
+def _section(out: str, start: str, end: str | None = None) -> str:
+    """The lines of `out` from the one starting with `start` to the one starting with `end`."""
+    tail = out[out.index(start) :]
+    return tail[: tail.index(end)] if end else tail
+
+
+def _numbers(line: str, label: str, count: int) -> list[float]:
+    """The first `count` numbers after `label` on a table line ("1,215" and "0.41" alike)."""
+    cells = line.split(label, 1)[1].split()[:count]
+    return [float(cell.replace(",", "")) for cell in cells]
+
+
+def _table_line(text: str, pattern: str) -> str:
+    match = re.search(pattern, text, re.M)
+    assert match, (pattern, text)
+    return match.group(0)
+
+
+def test_ingest_prints_reading_and_build_tables(data: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text(_text("glaciers", "ice melting", 1) + "\n")
+    (docs / "guide.md").write_text("# Bee guide\n\n" + _text("bees", "waggle dances", 2) + "\n")
+    (docs / "page.html").write_text(
+        "<!DOCTYPE html><html><head><title>Corals</title></head><body><main><p>"
+        + _text("corals", "warm seawater", 3)
+        + "</p></main></body></html>"
+    )
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4\nnot really a PDF\n")  # refused, not timed
+    out = _run("ingest.py", "--data", str(data), "--quick", "--docs", str(docs), "--profile",
+               timeout=90)  # fmt: skip
+
+    generated = _section(out, "READING generated", "READING files")
+    for fmt in ("pdf", "docx", "odt", "epub", "rtf", "html", "markdown", "text"):
+        line = _table_line(generated, rf"^{fmt}\s+\d.*$")
+        files, pages, mb, product, raw, ratio = _numbers(line, fmt, 6)
+        assert files >= 1 and pages > 0 and mb > 0, line
+        assert product > 0 and raw > 0 and ratio > 0, line
+
+    real = _section(out, "READING files", "BUILD")
+    for fmt in ("text", "markdown", "html"):
+        files, pages, _mb, product, raw = _numbers(_table_line(real, rf"^{fmt}\s+\d.*$"), fmt, 5)
+        assert files == 1 and pages > 0 and product > 0 and raw > 0, real
+    assert re.search(r"pdf: refused by docbot 1 \(corrupt PDF x1\)", real), real
+
+    build = _section(out, "BUILD", "peak memory of the build")
+    memory = _section(out, "peak memory of the build", "where the build's time goes")
+    passages = {}
+    for run in ("docbot, 1 proc", "docbot, 2 proc", "bare Whoosh, 1 field"):
+        line = _table_line(build, rf"^60\s+{run}\s.*$")
+        count, chars, seconds, rate, vs_bare, vs_target, cpu, cores, per_cpu, vs_bare_cpu = (
+            _numbers(line, run, 10)
+        )
+        assert count >= 50 and chars > 0 and seconds > 0 and rate > 0, line
+        assert vs_bare > 0 and vs_target > 0 and cpu > 0 and cores > 0, line
+        assert per_cpu > 0 and vs_bare_cpu > 0, line
+        passages[run] = count
+        parent_mb = _numbers(_table_line(memory, rf"^60\s+{run}\s.*$"), run, 1)[0]
+        assert parent_mb > 0, memory
+        if run.startswith("docbot"):
+            noop, one_file = _numbers(line, run, 12)[10:]
+            assert noop >= 0 and one_file > 0, line
+    # Both product builds index the same corpus into the same passages.
+    assert passages["docbot, 1 proc"] == passages["docbot, 2 proc"], build
+    assert "profile: the workers' loop in one process" in out, out
+    assert "bot/index.py:add_seed" in out, out
