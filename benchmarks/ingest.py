@@ -504,6 +504,7 @@ def profile_build(seeds: Path, work: Path, max_passages: int) -> None:
     First timed bare (phases per passage), then under cProfile (per source file)."""
     from bot.corpus import SeedFile, read_seed
     from bot.index import WORKER_POOL_MB, add_seed, open_or_create
+    from bot.languages import LanguageOptions
 
     paths = sorted(seeds.iterdir())[: max(1, max_passages // 20)]
 
@@ -516,7 +517,7 @@ def profile_build(seeds: Path, work: Path, max_passages: int) -> None:
             seed = read_seed(path, seeds)
             middle = time.perf_counter()
             if isinstance(seed, SeedFile):
-                n += add_seed(writer, seed)
+                n += add_seed(writer, seed, LanguageOptions())
             reading, adding = reading + middle - started, adding + time.perf_counter() - middle
         started = time.perf_counter()
         writer.commit()
