@@ -41,9 +41,11 @@ TEXT_SUFFIXES = {
     ".htm": "html",
     ".xhtml": "html",
 }
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office's compound files: .doc, .xls, .ppt, ...
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # a stream name in the directory
 # Formats we recognise but do not read, so the skip report can say what the file is.
 _KNOWN_BINARY = (
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "legacy Office file (.doc/.xls/.ppt): save it as .docx"),
+    (_OLE, "legacy Office file (.doc/.xls/.ppt): save it as .docx"),
     (b"\x89PNG", "image (PNG)"),
     (b"\xff\xd8\xff", "image (JPEG)"),
     (b"GIF8", "image (GIF)"),
@@ -69,6 +71,9 @@ def detect(data: bytes, name: str) -> str:
         return _zip_kind(data)
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
+    if head.startswith(_OLE) and _ENCRYPTED_PACKAGE in data:
+        # A password-protected DOCX/XLSX/PPTX is an OLE file holding the encrypted package.
+        raise Unreadable("encrypted: remove the password first")
     for magic, what in _KNOWN_BINARY:
         # An ASCII magic ("MZ", "RIFF") could start a text file too: binary ones hold zeros.
         if head.startswith(magic) and (magic[0] >= 0x80 or b"\x00" in head):

@@ -11,6 +11,7 @@ arbitrarily (measured: French and German cp1252 text both came out as cp1250).
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 from bot.readers.base import Unreadable
 
@@ -39,6 +40,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _SAMPLE = 64 * 1024  # bytes the legacy guess looks at; enough to tell, and fast
+_SYMBOLS = frozenset(("No", "So", "Sc", "Sk", "Sm"))  # other numbers, symbols, currency, math
 
 
 def decode(data: bytes) -> str:
@@ -81,19 +83,33 @@ def _utf16_without_bom(data: bytes) -> str | None:
 def _legacy(data: bytes) -> str:
     import charset_normalizer  # only files that are not UTF-8 pay for the import
 
-    matches = list(charset_normalizer.from_bytes(data[:_SAMPLE], cp_isolation=list(LEGACY)))
+    sample = data[:_SAMPLE]
+    matches = list(charset_normalizer.from_bytes(sample, cp_isolation=list(LEGACY)))
     if not matches:
         return data.decode("cp1252", errors="replace")
     rank = {name: i for i, name in enumerate(LEGACY)}
     best = min(
         matches,
         key=lambda m: (
+            _mojibake(sample.decode(m.encoding, errors="replace")),
             round(m.chaos, 3),
             -round(m.coherence, 3),
             rank.get(codecs.lookup(m.encoding).name.replace("-", "_"), len(rank)),
         ),
     )
     return data.decode(best.encoding, errors="replace")
+
+
+def _mojibake(text: str) -> int:
+    """Numbers and symbols glued to letters: what a wrong code page makes of them ("rodz¹ siê"
+    for Polish "rodzą się" read as Windows-1252, which charset-normalizer scored the more
+    coherent). Quotes and dashes are punctuation, not counted."""
+    count = 0
+    for i in range(1, len(text)):
+        ch = text[i]
+        if ch > "\x7f" and text[i - 1].isalpha() and unicodedata.category(ch) in _SYMBOLS:
+            count += 1
+    return count
 
 
 def _checked(text: str) -> str:

@@ -5,22 +5,20 @@ the title, creators and date and whose spine lists the XHTML chapters in reading
 chapter is read by the HTML walker as it is, headings and all: a book has no boilerplate to
 remove, only its navigation document (the table of contents), which repeats the headings.
 
-Every part is inflated through `_inflate`, which checks the part's declared size and ratio
-against Limits before inflating and reads no more than declared.
+Parts are read through SafeZip (bot/readers/zipsafe.py): declared sizes and ratios are checked
+against Limits before anything is inflated, and no part is inflated past its declared size.
 """
 
 from __future__ import annotations
 
-import io
 import posixpath
-import zipfile
-import zlib
 from urllib.parse import unquote
 
 import lxml.etree
 
 from bot.readers import markup
 from bot.readers.base import Article, Block, Limits, Unreadable, clean, short_title
+from bot.readers.zipsafe import SafeZip
 
 _NS = {
     "c": "urn:oasis:names:tc:opendocument:xmlns:container",
@@ -32,29 +30,17 @@ _CHAPTER_TYPES = frozenset(("application/xhtml+xml", "text/html", "application/x
 _FONT_OBFUSCATION = frozenset(
     ("http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC")
 )  # fmt: skip
-_RATIO_FLOOR = 1024 * 1024  # parts smaller than this cannot bomb, whatever their ratio
-_MB = 1024 * 1024
-# What zipfile and zlib raise on a damaged archive ("zip file version 10.8", "Bad CRC-32",
-# "invalid literal/lengths set").
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
 
 
 def read(data: bytes, limits: Limits) -> list[Article]:
     """The book as one article: metadata from the OPF, blocks from the spine's chapters."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except _ZIP_ERRORS as exc:
-        raise Unreadable(f"corrupt EPUB ({exc})") from None
-    with archive:
-        book = _Book(archive, limits)
-        return [book.article()]
+    return [_Book(SafeZip(data, limits, "EPUB"), limits).article()]
 
 
 class _Book:
-    def __init__(self, archive: zipfile.ZipFile, limits: Limits) -> None:
-        self.archive = archive
+    def __init__(self, container: SafeZip, limits: Limits) -> None:
+        self.container = container
         self.limits = limits
-        self.left = limits.max_unpacked_bytes  # inflated bytes still allowed
 
     def article(self) -> Article:
         opf_path = self._package_path()
@@ -67,7 +53,7 @@ class _Book:
         for path in chapters:
             if path in encrypted:
                 raise Unreadable("encrypted (DRM)")
-            if path not in self.archive.NameToInfo:
+            if path not in self.container:
                 continue  # listed but missing: read what is there
             found.extend(self._chapter(path))
         return Article(
@@ -103,7 +89,7 @@ class _Book:
 
     def _chapter(self, path: str) -> list[Block]:
         try:
-            document = markup.parse_html(self._inflate(path), self.limits)
+            document = markup.parse_html(self.container.read(path), self.limits)
         except Unreadable as exc:
             if str(exc) == "no text":
                 return []
@@ -115,7 +101,7 @@ class _Book:
 
     def _encrypted(self) -> set[str]:
         """Files that META-INF/encryption.xml says are encrypted (DRM), fonts excepted."""
-        if "META-INF/encryption.xml" not in self.archive.NameToInfo:
+        if "META-INF/encryption.xml" not in self.container:
             return set()
         encryption = self._xml("META-INF/encryption.xml")
         paths = set()
@@ -131,42 +117,9 @@ class _Book:
     def _xml(self, path: str) -> lxml.etree._Element:
         parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
         try:
-            return lxml.etree.fromstring(self._inflate(path), parser=parser)
+            return lxml.etree.fromstring(self.container.read(path), parser=parser)
         except lxml.etree.XMLSyntaxError as exc:
             raise Unreadable(f"corrupt EPUB ({path}: {exc})") from None
-
-    def _inflate(self, path: str) -> bytes:
-        data = _inflate_part(self.archive, path, self.limits, self.left)
-        self.left -= len(data)
-        return data
-
-
-def _inflate_part(archive: zipfile.ZipFile, path: str, limits: Limits, allowance: int) -> bytes:
-    """One part of the zip, refused before inflating when its declared size passes what is
-    left of the allowance or its ratio says zip bomb, and read no further than declared.
-
-    A stand-in for the shared zip-safety module (bot/readers/zipsafe.py) being written
-    separately; same checks, to be swapped for it."""
-    try:
-        info = archive.getinfo(path)
-    except KeyError:
-        raise Unreadable(f"corrupt EPUB (missing {path})") from None
-    if info.flag_bits & 0x1:
-        raise Unreadable("encrypted")
-    if info.file_size > allowance:
-        total = (limits.max_unpacked_bytes - allowance + info.file_size) // _MB
-        raise Unreadable(f"zip bomb: parts inflate to over {total} MB")
-    ratio = info.file_size / max(info.compress_size, 1)
-    if info.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
-        raise Unreadable(f"zip bomb: {path} inflates {ratio:.0f}x")
-    try:
-        with archive.open(info) as part:
-            data = part.read(info.file_size + 1)
-    except _ZIP_ERRORS as exc:
-        raise Unreadable(f"corrupt EPUB ({path}: {exc})") from None
-    if len(data) > info.file_size:
-        raise Unreadable(f"zip bomb: {path} inflates past its declared size")
-    return data
 
 
 def _first(opf: lxml.etree._Element, field: str) -> str | None:
