@@ -50,16 +50,11 @@ class SeedFile:
     doc: str
     digest: str  # sha256 of the bytes read: the unit of incremental indexing
     articles: tuple[Document, ...]
+    pages: int | None = None  # pages that hold text, for formats with pages
 
     @property
     def passages(self) -> int:
         return sum(len(a.passages) for a in self.articles)
-
-    @property
-    def pages(self) -> int | None:
-        """Pages that hold text, for formats with pages."""
-        pages = {p.page for a in self.articles for p in a.passages if p.page is not None}
-        return len(pages) or None
 
 
 @dataclass(frozen=True)
@@ -90,7 +85,8 @@ def read_seed(path: Path, seeds_dir: Path, limits: Limits | None = None) -> Seed
     documents = make_documents(doc, articles)
     if not documents:
         return Skipped(doc, "no text")
-    return SeedFile(doc, hashlib.sha256(data).hexdigest(), documents)
+    pages = {b.page for a in articles for b in a.blocks if b.page is not None}
+    return SeedFile(doc, hashlib.sha256(data).hexdigest(), documents, len(pages) or None)
 
 
 def make_documents(doc: str, articles: Sequence[Article]) -> tuple[Document, ...]:

@@ -5,6 +5,7 @@ they cannot be; one at a time per admin; waiting for a reindex."""
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import threading
@@ -288,3 +289,69 @@ def test_the_uploaded_bytes_are_what_the_stand_in_served(bot: Running, tmp_path:
     data = ("Ünïcödé Notes\n\n" + "Zanzibar ferries carry 🚢 passengers daily. " * 50).encode()
     reply_to(bot, send(bot, data, "u.txt"))
     assert (bot.root / "seeds" / "uploads" / "u.txt").read_bytes() == data
+
+
+def make_pdf() -> bytes:
+    """Three pages with a roman front page label and an outline, as a real manual has."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    pdf.set_title("Ferry Operations Manual")
+    pdf.set_author("Harbour Office")
+    for number, text in enumerate(
+        [
+            "This manual explains how the harbour office runs the island ferries.",
+            "The zanzibar ferry leaves at dawn every day from the old harbour, and the "
+            "crossing takes two hours when the sea is calm.",
+            "Tickets are sold at the pier from five in the morning and cost ten dollars.",
+        ]
+    ):
+        pdf.add_page()
+        if number == 0:
+            pdf.set_page_label(label_style="r")
+        elif number == 1:
+            pdf.set_page_label(label_style="D", label_start=1)
+            pdf.start_section("Departures")
+        pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def make_docx() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Spice Market Guide"
+    document.core_properties.author = "Market Board"
+    document.add_heading("Opening hours", level=1)
+    document.add_paragraph(
+        "Spices from zanzibar are sold in the old town market every morning, weighed by hand."
+    )
+    table = document.add_table(rows=2, cols=2)
+    for row, cells in zip(table.rows, [("Spice", "Price"), ("Cloves", "3 dollars")], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_pdf_is_added_with_its_pages_and_cited_by_page(bot: Running) -> None:
+    msg = send(bot, make_pdf(), "manual.pdf", mime_type="application/pdf")
+    reply = reply_to(bot, msg)
+    assert reply.text.startswith("Added <b>Ferry Operations Manual</b>")
+    assert "<code>uploads/manual.pdf</code>" in reply.text and "from 3 pages" in reply.text
+    _, answer = bot.ask(private_chat(MEMBER), MEMBER, "when does the zanzibar ferry leave")
+    assert "(uploads/manual.pdf)" in answer.text and "p. 1" in answer.text
+    assert "§ Departures" in answer.text and "Harbour Office" in answer.text
+
+
+def test_a_docx_sent_with_a_wrong_name_is_stored_under_its_type(bot: Running) -> None:
+    msg = send(bot, make_docx(), "guide.pdf", mime_type="application/pdf")  # the name lies
+    reply = reply_to(bot, msg)
+    assert reply.text.startswith("Added <b>Spice Market Guide</b>")
+    assert "<code>uploads/guide.docx</code>" in reply.text
+    assert (bot.root / "seeds" / "uploads" / "guide.docx").exists()
+    _, answer = bot.ask(private_chat(MEMBER), MEMBER, "price of cloves")
+    assert "Cloves | 3 dollars" in html.unescape(re.sub("</?b>", "", answer.text))
+    assert "§ Opening hours" in answer.text
