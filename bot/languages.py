@@ -27,6 +27,11 @@ MIN_LETTERS = 3
 # another one: headings and one-line list items are often names, numbers or loanwords.
 SHORT_PASSAGE_LETTERS = 40
 SURE = 0.9
+# Characters looked at: identification cost grows with the text, its accuracy stops growing
+# long before (measured: 100% on paragraphs). A document's language from its first 3,000
+# characters, a passage's from its first 600 (a quarter of the build time was spent here).
+DOCUMENT_SAMPLE = 3000
+PASSAGE_SAMPLE = 600
 # "No linguistic content" (codes, lists of names and numbers): analysed as the default language.
 UNDETERMINED = frozenset({"zxx"})
 
@@ -112,7 +117,7 @@ def passage_languages(
     and a heading of names is not."""
     if not passages:
         return []
-    whole = detect(" ".join(passages)[:20_000], candidates, default)
+    whole = detect(" ".join(passages)[:DOCUMENT_SAMPLE], candidates, default)
     if whole in UNDETERMINED:
         whole = default
     langs = []
@@ -120,7 +125,7 @@ def passage_languages(
         if _too_short(text):
             langs.append(whole)
             continue
-        found = guess(text, candidates, whole)
+        found = guess(text[:PASSAGE_SAMPLE], candidates, whole)
         short = _letters(text, SHORT_PASSAGE_LETTERS) < SHORT_PASSAGE_LETTERS
         if found.lang in UNDETERMINED or (short and found.confidence < SURE):
             langs.append(whole)
