@@ -122,7 +122,7 @@ def passage_languages(
         whole = default
     langs = []
     for text in passages:
-        if _too_short(text):
+        if _too_short(text) or not _prose(text):
             langs.append(whole)
             continue
         found = guess(text[:PASSAGE_SAMPLE], candidates, whole)
@@ -149,6 +149,18 @@ def _checked(chosen: frozenset[str]) -> frozenset[str]:
     if not chosen:
         raise ValueError("no candidate languages")
     return chosen
+
+
+def _prose(text: str) -> bool:
+    """Running text, as opposed to code, commands, tables or lists (lines of their own, or
+    much punctuation and digits): those take their document's language, since identifiers
+    call `git clone` Romanian and R code Swedish (measured on Debian and R manuals)."""
+    if "\n" in text:
+        return False
+    sample = text[:PASSAGE_SAMPLE]
+    visible = sum(1 for ch in sample if not ch.isspace())
+    letters = sum(1 for ch in sample if ch.isalpha())
+    return letters >= 0.8 * visible
 
 
 def _too_short(text: str) -> bool:
