@@ -85,3 +85,16 @@ def test_a_mixed_document_is_split_by_passage_and_short_lines_follow_it() -> Non
 def test_one_letter_of_another_script_is_enough() -> None:
     assert guess("ค. 2008", ["en", "th"]).lang == "th"
     assert guess("a. 2008", ["en", "th"], default="th").confidence == 0.0
+
+
+def test_code_and_lists_take_their_documents_language() -> None:
+    from bot.languages import passage_languages
+
+    german = (
+        "Die Bibliothek des Instituts befindet sich im dritten Stock des Hauptgebäudes, und "
+        "Studierende können dort Bücher ausleihen und in ruhigen Lesesälen arbeiten."
+    )
+    code = "Or, $ git clone https://anonscm.debian.org/git/debian-live/live-manual.git"
+    listing = "fonts-crosextracaladea I:171 347 - 55 - Chrome OS: Caladea (Google; MCM:Cambria)"
+    rows = "apt upgrade aptitude\n    safe-upgrade\n    apt-get\n    upgrade"
+    assert passage_languages([german, code, listing, rows, german]) == ["de"] * 5
