@@ -14,6 +14,7 @@ among {en, de, ru}.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -151,11 +152,14 @@ def _checked(chosen: frozenset[str]) -> frozenset[str]:
     return chosen
 
 
+_CODE = re.compile(r"://|(^|\s)[$#>] |[{};]$|\w\(\)")  # URLs, prompts, code endings, calls
+
+
 def _prose(text: str) -> bool:
     """Running text, as opposed to code, commands, tables or lists (lines of their own, or
     much punctuation and digits): those take their document's language, since identifiers
     call `git clone` Romanian and R code Swedish (measured on Debian and R manuals)."""
-    if "\n" in text:
+    if "\n" in text or _CODE.search(text):
         return False
     sample = text[:PASSAGE_SAMPLE]
     visible = sum(1 for ch in sample if not ch.isspace())
