@@ -6,10 +6,12 @@ Renders the same Answer three ways: Telegram HTML (escaped, only <b> and <i>, un
 
 from __future__ import annotations
 
+import gettext
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.i18n import ENGLISH
 from bot.search import Hit
 from bot.text import sentence_spans
 
@@ -173,12 +175,16 @@ def _cut(
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def render_html(answer: Answer, limit: int = TELEGRAM_LIMIT) -> str:
-    """A Telegram HTML message: escaped text, matched words in <b>, one citation per result."""
+def render_html(
+    answer: Answer, limit: int = TELEGRAM_LIMIT, language: gettext.NullTranslations = ENGLISH
+) -> str:
+    """A Telegram HTML message: escaped text, matched words in <b>, one citation per result;
+    the bot's own words in `language` (bot/i18n.py)."""
+    _ = language.gettext
     if not answer.results:
-        return _nothing_found_html(answer)
-    head = _head_html(answer)
-    blocks = [_result_html(answer.offset + i + 1, r) for i, r in enumerate(answer.results)]
+        return _nothing_found_html(answer, _)
+    head = _head_html(answer, _)
+    blocks = [_result_html(answer.offset + i + 1, r, _) for i, r in enumerate(answer.results)]
     message = "\n\n".join([head, *blocks])
     # Too long (large per_page or excerpt settings): shorten every excerpt evenly until it
     # fits. Never cut the HTML itself, which could break a tag or an entity.
@@ -186,7 +192,7 @@ def render_html(answer: Answer, limit: int = TELEGRAM_LIMIT) -> str:
     while len(message) > limit and budget > 0:
         budget = budget * 4 // 5
         blocks = [
-            _result_html(answer.offset + i + 1, r, budget) for i, r in enumerate(answer.results)
+            _result_html(answer.offset + i + 1, r, _, budget) for i, r in enumerate(answer.results)
         ]
         message = "\n\n".join([head, *blocks])
     while len(message) > limit and len(blocks) > 1:
@@ -195,37 +201,44 @@ def render_html(answer: Answer, limit: int = TELEGRAM_LIMIT) -> str:
     return message
 
 
-def _head_html(answer: Answer) -> str:
+def _head_html(answer: Answer, _: Callable[[str], str]) -> str:
     first = answer.offset + 1
     last = answer.offset + len(answer.results)
-    span = f"{first}" if first == last else f"{first}–{last}"
-    head = f"Results {span} of {answer.total}"
+    fields = {
+        "span": f"{first}" if first == last else f"{first}–{last}",
+        "total": answer.total,
+        "question": html.escape(_shorten(answer.question, 100)),
+        "suggestion": html.escape(answer.suggestion or ""),
+    }
     if answer.suggestion and answer.corrected:
-        head += (
-            f" for <i>{html.escape(answer.suggestion)}</i> — "
-            f"search instead for <i>{html.escape(_shorten(answer.question, 100))}</i>"
+        text = _(
+            "Results {span} of {total} for <i>{suggestion}</i> — "
+            "search instead for <i>{question}</i>"
         )
     elif answer.suggestion:
-        head += f". Did you mean <i>{html.escape(answer.suggestion)}</i>?"
-    return head
+        text = _("Results {span} of {total}. Did you mean <i>{suggestion}</i>?")
+    else:
+        text = _("Results {span} of {total}")
+    return text.format(**fields)
 
 
-def _nothing_found_html(answer: Answer) -> str:
+def _nothing_found_html(answer: Answer, _: Callable[[str], str]) -> str:
     question = html.escape(_shorten(answer.question, 100))
     if answer.suggestion:
-        return (
-            f"Nothing found for <i>{question}</i>. "
-            f"Did you mean <i>{html.escape(answer.suggestion)}</i>?"
-        )
-    return (
-        f"Nothing found for <i>{question}</i>. Try other words or fewer of them, "
+        text = _("Nothing found for <i>{question}</i>. Did you mean <i>{suggestion}</i>?")
+        return text.format(question=question, suggestion=html.escape(answer.suggestion))
+    text = _(
+        "Nothing found for <i>{question}</i>. Try other words or fewer of them, "
         "check the spelling, or see /sources for what I know."
     )
+    return text.format(question=question)
 
 
-def _result_html(number: int, result: Result, budget: int | None = None) -> str:
+def _result_html(
+    number: int, result: Result, _: Callable[[str], str], budget: int | None = None
+) -> str:
     excerpt, marks = result.excerpt, result.marks
-    citation = _citation_html(result)
+    citation = _citation_html(result, _)
     if budget is not None:
         room = max(20, budget - len(citation) - 8)
         if len(excerpt) > room:
@@ -246,7 +259,7 @@ def _marked_html(text: str, marks: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _citation_html(result: Result) -> str:
+def _citation_html(result: Result, _: Callable[[str], str]) -> str:
     title = html.escape(_shorten(result.title, 120), quote=False)
     parts = [f"<i>{title}</i> ({html.escape(_shorten_path(result.doc, 60), quote=False)})"]
     if result.byline:
@@ -254,8 +267,9 @@ def _citation_html(result: Result) -> str:
     if result.section:
         parts.append(f"§ {html.escape(_shorten(result.section, 80), quote=False)}")
     if result.page:
-        parts.append(f"p. {html.escape(_shorten(result.page, 20), quote=False)}")
-    parts.append(f"passage {result.passage}")
+        page = html.escape(_shorten(result.page, 20), quote=False)
+        parts.append(_("p. {page}").format(page=page))
+    parts.append(_("passage {number}").format(number=result.passage))
     return "— " + " · ".join(parts)
 
 

@@ -130,6 +130,10 @@ class Library:
         self._sources = (searcher, sources)
         return sources
 
+    def languages(self) -> set[str]:
+        """The languages (analysis keys, e.g. "en", "de") the library's passages are in."""
+        return set(self._searcher.languages())
+
     def stats(self) -> Stats:
         sources = self.sources()
         return Stats(articles=len(sources), passages=sum(s.passages for s in sources))

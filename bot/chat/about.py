@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.chat.commands import COMMANDS, command_of
 from bot.chat.fitting import MAX_MESSAGE, shorten, utf16_len
+from bot.chat.language import language_for
 from bot.chat.paging import keyboard
 from bot.chat.replies import NO_PREVIEW, reply, retry_once
 from bot.library import Library, Source
@@ -32,32 +33,42 @@ class About:
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         stats = await asyncio.to_thread(self.library.stats)
+        _ = language_for(update.effective_user, self.library).gettext
         me = html.escape(context.bot.username)
         lines = [
-            f"I answer questions from the team's documents: <b>{stats.articles}</b> articles, "
-            f"<b>{stats.passages}</b> passages.",
+            _(
+                "I answer questions from the team's documents: <b>{articles}</b> articles, "
+                "<b>{passages}</b> passages."
+            ).format(articles=stats.articles, passages=stats.passages),
             "",
-            "<b>How to ask</b>",
-            "• In a private chat: just send me your question.",
-            f"• In a group: <code>/ask your question</code>, mention @{me}, "
-            "or reply to one of my messages.",
-            "Each answer shows the best passages with the matching words in bold and where they "
-            "come from; a button pages to more.",
+            _("<b>How to ask</b>"),
+            _("• In a private chat: just send me your question."),
+            _(
+                "• In a group: <code>/ask your question</code>, mention @{bot}, "
+                "or reply to one of my messages."
+            ).format(bot=me),
+            _(
+                "Each answer shows the best passages with the matching words in bold and where "
+                "they come from; a button pages to more."
+            ),
             "",
-            "<b>Adding documents</b> (admins)",
-            "• Send me the document as a file (in a group: with /add as its caption), up to "
-            f"{self.max_upload_mb} MB. A file of the same name replaces the old one.",
-            "• <code>/remove NAME</code> takes one out; /sources shows the names.",
+            _("<b>Adding documents</b> (admins)"),
+            _(
+                "• Send me the document as a file (in a group: with /add as its caption), up to "
+                "{mb} MB. A file of the same name replaces the old one."
+            ).format(mb=self.max_upload_mb),
+            _("• <code>/remove NAME</code> takes one out; /sources shows the names."),
             "",
-            "<b>Commands</b>",
+            _("<b>Commands</b>"),
         ]
-        lines += [f"/{name} — {html.escape(text)}" for name, text in COMMANDS]
+        lines += [f"/{name} — {html.escape(_(text))}" for name, text in COMMANDS]
         await reply(update.message, "\n".join(lines))
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sources = await asyncio.to_thread(self.library.sources)
         if not sources:
-            await reply(update.message, "I have no documents yet.", as_html=False)
+            _ = language_for(update.effective_user, self.library).gettext
+            await reply(update.message, _("I have no documents yet."), as_html=False)
             return
         text, markup = _sources_page(sources, 0)
         await reply(update.message, text, markup=markup)
@@ -95,12 +106,13 @@ class About:
         message = update.message
         if command_of(message, context.bot.username) is None:
             return  # /cmd@otherbot that also mentioned us: not ours to answer
-        await reply(message, "I don't know that command. See /help.", as_html=False)
+        _ = language_for(message.from_user, self.library).gettext
+        await reply(message, _("I don't know that command. See /help."), as_html=False)
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await reply(
-            update.message, "I can only read text. Please type your question.", as_html=False
-        )
+        _ = language_for(update.effective_user, self.library).gettext
+        text = _("I can only read text. Please type your question.")
+        await reply(update.message, text, as_html=False)
 
 
 def _entry(source: Source) -> str:

@@ -9,11 +9,13 @@ admin.
 
 from __future__ import annotations
 
+import gettext
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
-from telegram import Message, MessageEntity, Update
+from telegram import Message, MessageEntity, Update, User
 from telegram.constants import ChatType
 from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -21,6 +23,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.chat.commands import ADMIN_COMMANDS, COMMAND, KNOWN_COMMANDS, command_of
 from bot.chat.replies import describe_update, reply
 from bot.config import AccessSettings
+from bot.i18n import ENGLISH
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +31,22 @@ GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 REFUSAL_COOLDOWN = 15 * 60.0  # seconds: a stranger is told once, not on every message
 REFUSAL_MEMORY = 4096
 ADMINS_ONLY = {
-    "add": "Only admins can add documents. Your user id is {}.",
-    "remove": "Only admins can remove documents. Your user id is {}.",
-    "reindex": "Only admins can /reindex. Your user id is {}.",
+    "add": "Only admins can add documents. Your user id is {id}.",
+    "remove": "Only admins can remove documents. Your user id is {id}.",
+    "reindex": "Only admins can /reindex. Your user id is {id}.",
 }
 
 
 class Gate:
     """The access decision: who may ask, who is an admin, what is addressed to the bot."""
 
-    def __init__(self, access: AccessSettings) -> None:
+    def __init__(
+        self,
+        access: AccessSettings,
+        language: Callable[[User | None], gettext.NullTranslations] = lambda user: ENGLISH,
+    ) -> None:
         self.access = access
+        self.language = language  # the language to refuse a user in
         self._refused: OrderedDict[int, float] = OrderedDict()
 
     def may_ask(self, user_id: int, chat_id: int, chat_type: str) -> bool:
@@ -81,7 +89,8 @@ class Gate:
             chat_type = chat.type if chat else ChatType.PRIVATE
             if not self.may_ask(query.from_user.id, chat_id, chat_type):
                 log.info("refused a button press from user %s", query.from_user.id)
-                await query.answer(self._refusal(query.from_user.id, None), show_alert=True)
+                _ = self.language(query.from_user).gettext
+                await query.answer(self._refusal(query.from_user.id, None, _), show_alert=True)
                 raise ApplicationHandlerStop
             return
 
@@ -109,28 +118,33 @@ class Gate:
             if self._should_refuse(user.id):
                 log.info("refused user %s in chat %s", user.id, message.chat.id)
                 group_id = message.chat.id if message.chat.type in GROUPS else None
+                _ = self.language(user).gettext
                 text = (
-                    ADMINS_ONLY["add"].format(user.id)
+                    _(ADMINS_ONLY["add"]).format(id=user.id)
                     if upload
-                    else self._refusal(user.id, group_id)
+                    else self._refusal(user.id, group_id, _)
                 )
                 await reply(message, text, as_html=False)
             raise ApplicationHandlerStop
 
         if wanted in ADMIN_COMMANDS and not self.is_admin(user.id):
             log.info("refused /%s from non-admin user %s", wanted, user.id)
-            await reply(message, ADMINS_ONLY[wanted].format(user.id), as_html=False)
+            text = self.language(user).gettext(ADMINS_ONLY[wanted]).format(id=user.id)
+            await reply(message, text, as_html=False)
             raise ApplicationHandlerStop
 
     @staticmethod
-    def _refusal(user_id: int, group_id: int | None) -> str:
-        text = (
-            f"Sorry, you are not on this bot's access list. "
-            f"Ask an admin to add your user id: {user_id}"
-        )
+    def _refusal(user_id: int, group_id: int | None, _: Callable[[str], str]) -> str:
         if group_id is not None:
-            text += f" (or this group's chat id: {group_id})"
-        return text + "."
+            text = _(
+                "Sorry, you are not on this bot's access list. Ask an admin to add your "
+                "user id: {id} (or this group's chat id: {group})."
+            )
+            return text.format(id=user_id, group=group_id)
+        text = _(
+            "Sorry, you are not on this bot's access list. Ask an admin to add your user id: {id}."
+        )
+        return text.format(id=user_id)
 
     def _should_refuse(self, user_id: int) -> bool:
         """One refusal per stranger per cooldown: a bot must not answer spam with spam."""

@@ -29,6 +29,7 @@ from bot.chat.about import About
 from bot.chat.access import Gate
 from bot.chat.admin import Admin
 from bot.chat.commands import COMMANDS
+from bot.chat.language import language_for
 from bot.chat.paging import PageMemory
 from bot.chat.questions import Questions
 from bot.chat.redact import protect_token_in_logs
@@ -67,7 +68,7 @@ class ChatBot:
         return cls(
             settings=settings,
             library=library,
-            gate=Gate(settings.access),
+            gate=Gate(settings.access, lambda user: language_for(user, library)),
             questions=Questions(library, settings.answers, pages),
             about=About(library, settings.uploads.max_mb),
             admin=Admin(library, pages),

@@ -7,10 +7,12 @@ everything the bot sends is measured and checked here before it goes out.
 from __future__ import annotations
 
 import dataclasses
+import gettext
 import html
 import re
 
 from bot.answer import Answer, render_html, render_text
+from bot.i18n import ENGLISH
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
 
@@ -37,7 +39,9 @@ def has_words(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
-def fit_answer(answer: Answer, limit: int = MAX_MESSAGE) -> str:
+def fit_answer(
+    answer: Answer, limit: int = MAX_MESSAGE, language: gettext.NullTranslations = ENGLISH
+) -> str:
     """The answer as Telegram HTML that Telegram will take.
 
     render_html keeps under `limit` characters, but counts code points (Telegram counts UTF-16
@@ -47,7 +51,7 @@ def fit_answer(answer: Answer, limit: int = MAX_MESSAGE) -> str:
     results = answer.results
     while True:
         candidate = dataclasses.replace(answer, results=results)
-        text = render_html(candidate, limit=limit)
+        text = render_html(candidate, limit=limit, language=language)
         if utf16_len(text) <= limit and valid_html(text):
             return text
         if len(results) <= 1:

@@ -7,6 +7,7 @@ older button stale, since its pages would no longer match the answer above it.
 
 from __future__ import annotations
 
+import gettext
 import re
 import secrets
 from collections import OrderedDict
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import ENGLISH
 
 MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit for callback_data
 PAGE_MEMORY = 2048  # questions remembered for paging buttons (oldest forgotten first)
@@ -73,13 +76,18 @@ def page_data(key: str, page: int) -> str:
     return data
 
 
-def keyboard(data_for: Callable[[int], str], page: int, pages: int) -> InlineKeyboardMarkup | None:
+def keyboard(
+    data_for: Callable[[int], str],
+    page: int,
+    pages: int,
+    language: gettext.NullTranslations = ENGLISH,
+) -> InlineKeyboardMarkup | None:
     """‹ Back and More (n/N) › buttons for page `page` (from 0) of `pages`."""
+    _ = language.gettext
     buttons = []
     if page > 0:
-        buttons.append(InlineKeyboardButton("‹ Back", callback_data=data_for(page - 1)))
+        buttons.append(InlineKeyboardButton(_("‹ Back"), callback_data=data_for(page - 1)))
     if page + 1 < pages:
-        buttons.append(
-            InlineKeyboardButton(f"More ({page + 2}/{pages}) ›", callback_data=data_for(page + 1))
-        )
+        more = _("More ({page}/{pages}) ›").format(page=page + 2, pages=pages)
+        buttons.append(InlineKeyboardButton(more, callback_data=data_for(page + 1)))
     return InlineKeyboardMarkup([buttons]) if buttons else None

@@ -8,6 +8,7 @@ page (the question is searched again for that page: cheap, and always the curren
 from __future__ import annotations
 
 import asyncio
+import gettext
 import logging
 import re
 import time
@@ -21,6 +22,7 @@ from bot.answer import Answer
 from bot.chat.access import GROUPS
 from bot.chat.commands import COMMAND
 from bot.chat.fitting import fit_answer, has_words, shorten
+from bot.chat.language import language_for
 from bot.chat.paging import (
     ALTERNATIVE_DATA,
     PAGE_DATA,
@@ -31,6 +33,7 @@ from bot.chat.paging import (
 )
 from bot.chat.replies import NO_PREVIEW, reply, retry_once
 from bot.config import AnswerSettings
+from bot.i18n import ENGLISH
 from bot.library import Library
 
 log = logging.getLogger(__name__)
@@ -55,14 +58,15 @@ class Questions:
 
     async def _answer(self, message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
         question = question_text(message, context.bot.id, context.bot.username)
+        language = language_for(message.from_user, self.library)
         if not has_words(question):
-            await reply(message, _ask_hint(message, context.bot.username), False)
+            await reply(message, _ask_hint(message, context.bot.username, language), False)
             return
         started = time.perf_counter()
         item = PagedQuestion(question, message.chat.id, self.pages.epoch)
         answer = await self._ask(question, 0)
-        markup, items = self._markup(answer, item, 0)
-        sent = await reply(message, fit_answer(answer), markup=markup)
+        markup, items = self._markup(answer, item, 0, None, language)
+        sent = await reply(message, fit_answer(answer, language=language), markup=markup)
         for each in items:
             each.message_id = sent.message_id
         log.info(
@@ -85,7 +89,12 @@ class Questions:
         )
 
     def _markup(
-        self, answer: Answer, item: PagedQuestion, page: int, key: str | None = None
+        self,
+        answer: Answer,
+        item: PagedQuestion,
+        page: int,
+        key: str | None = None,
+        language: gettext.NullTranslations = ENGLISH,
     ) -> tuple[InlineKeyboardMarkup | None, list[PagedQuestion]]:
         """Paging buttons, and a button for the other reading of a misspelt question: the
         question as typed when a correction was used, the correction when one is offered.
@@ -96,15 +105,17 @@ class Questions:
         if pages > 1:
             key = key or self.pages.add(item)
             items.append(item)
-            paging = _keyboard(key, page, pages)
+            paging = _keyboard(key, page, pages, language)
             rows += [list(row) for row in paging.inline_keyboard] if paging else []
         if answer.suggestion:
             if answer.corrected:
                 other = PagedQuestion(answer.question, item.chat_id, item.epoch, correct=False)
-                label = f"Search instead for “{shorten(answer.question, 40)}”"
+                label = language.gettext("Search instead for “{question}”")
+                label = label.format(question=shorten(answer.question, 40))
             else:
                 other = PagedQuestion(answer.suggestion, item.chat_id, item.epoch)
-                label = f"Search for “{shorten(answer.suggestion, 40)}”"
+                label = language.gettext("Search for “{question}”")
+                label = label.format(question=shorten(answer.suggestion, 40))
             items.append(other)
             rows.append([InlineKeyboardButton(label, callback_data=f"re:{self.pages.add(other)}")])
         return (InlineKeyboardMarkup(rows) if rows else None), items
@@ -162,13 +173,14 @@ class Questions:
     async def _show(
         self, query, message: Message, answer: Answer, item: PagedQuestion, page: int, key
     ) -> None:
-        markup, items = self._markup(answer, item, page, key)
+        language = language_for(query.from_user, self.library)
+        markup, items = self._markup(answer, item, page, key, language)
         for each in items:
             each.message_id = message.message_id
         try:
             await retry_once(
                 lambda: message.edit_text(
-                    fit_answer(answer),
+                    fit_answer(answer, language=language),
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     link_preview_options=NO_PREVIEW,
@@ -195,14 +207,18 @@ def question_text(message: Message, bot_id: int, username: str) -> str:
     return shorten(text, MAX_QUESTION)
 
 
-def _keyboard(key: str, page: int, pages: int) -> InlineKeyboardMarkup | None:
-    return keyboard(lambda n: page_data(key, n), page, pages)
+def _keyboard(
+    key: str, page: int, pages: int, language: gettext.NullTranslations
+) -> InlineKeyboardMarkup | None:
+    return keyboard(lambda n: page_data(key, n), page, pages, language)
 
 
-def _ask_hint(message: Message, username: str) -> str:
+def _ask_hint(message: Message, username: str, language: gettext.NullTranslations) -> str:
+    _ = language.gettext
     if message.chat.type in GROUPS:
-        return (
-            f"Ask me a question in words, e.g. /ask@{username} who founded the company? "
-            f"— or mention @{username} in your question."
+        text = _(
+            "Ask me a question in words, e.g. /ask@{bot} who founded the company? "
+            "— or mention @{bot} in your question."
         )
-    return "Ask me a question in words, e.g. “who founded the company?” See /help."
+        return text.format(bot=username)
+    return _("Ask me a question in words, e.g. “who founded the company?” See /help.")
