@@ -9,6 +9,7 @@ time is enforced by Whoosh's file lock, which the operating system frees if the 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -20,7 +21,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.index import FileIndex, clean_files
 from whoosh.query import Term
 from whoosh.support.charset import accent_map
@@ -37,9 +39,10 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: a new name means a fresh build beside the old
 # index, which keeps answering until the new one is complete.
-INDEX_NAME = "passages_v5"
+INDEX_NAME = "passages_v6"
 WORKER_POOL_MB = 96  # posting pool of each worker's segment writer before it spills to disk
 VOCABULARY = Term("kind", "words")
+VKEY_BYTES = 20  # sha1 of a passage's embedding text (see vector_key)
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
@@ -61,7 +64,20 @@ def make_schema() -> Schema:
         spell=TEXT(analyzer=plain_analyzer(), phrase=False),
         kind=ID(),  # "words" on those vocabulary documents; passages have none
         digest=STORED(),
+        # What a passage's vector is looked up by (bot/semantic/): a digest of embedding_text(),
+        # in a column (not stored, not indexed) so that all passages' keys read fast.
+        vkey=COLUMN(FixedBytesColumn(VKEY_BYTES)),
     )
+
+
+def embedding_text(title: str, section: str | None, body: str) -> str:
+    """What the optional semantic layer embeds for a passage: its title, section and text."""
+    return "\n".join(part for part in (title, section, body) if part)
+
+
+def vector_key(title: str, section: str | None, body: str) -> bytes:
+    """A content key: passages with the same text share a vector, whatever their place."""
+    return hashlib.sha1(embedding_text(title, section, body).encode("utf-8")).digest()
 
 
 @dataclass(frozen=True)
@@ -413,5 +429,6 @@ def _add_article(writer, article: Document, digest: str) -> int:
             page=p.page,
             body=p.text,
             digest=digest,
+            vkey=vector_key(article.title, p.section, p.text),
         )
     return len(article.passages)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.index import IndexBusy, open_index
+from bot.index import INDEX_NAME, IndexBusy, open_index
 from bot.library import Library
 from tests.conftest import REPO, make_settings
 
@@ -209,7 +209,7 @@ def test_killed_build_leaves_the_previous_index_answering(tmp_path: Path, seeds_
     keys = passage_keys(fresh)
     fresh.close()
     write_big_corpus(seeds_dir, files=50, paragraphs=50)
-    writing = tmp_path / "index" / "passages_v5.tmp"  # the workers' scratch folder
+    writing = tmp_path / "index" / f"{INDEX_NAME}.tmp"  # the workers' scratch folder
 
     killed = 0
     for delay in (0.2, 0.6, 1.2):
@@ -241,5 +241,5 @@ def test_killed_build_leaves_the_previous_index_answering(tmp_path: Path, seeds_
     assert not writing.exists()
     ix = open_index(tmp_path / "index")
     live = {s.segment_id() for s in ix._segments()}
-    files = [p.name for p in (tmp_path / "index").glob("passages_v5_*.*")]  # segment files
+    files = [p.name for p in (tmp_path / "index").glob(f"{INDEX_NAME}_*.*")]  # segment files
     assert files and all(name.partition(".")[0] in live for name in files), "files left"
