@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -350,20 +351,26 @@ def spawn(system: str, root: Path, args: argparse.Namespace) -> dict | None:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def cold_start(config: Path, question: str, runs: int) -> float:
-    """Median seconds of `python -m bot ask` in a fresh interpreter on the built index."""
-    cmd = [sys.executable, "-m", "bot", "--config", str(config), "ask", "--json"]
-    times = []
+def cold_start(config: Path, question: str, runs: int) -> tuple[float, float]:
+    """Median seconds of `python -m bot ask` in a fresh interpreter on the built index, and
+    the peak memory of such a process (MB): what answering takes, without any build."""
+    cmd = [sys.executable, "-m", "bot", "--config", str(config), "ask", "--json", question]
+    times, peaks = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        proc = subprocess.run(
-            [*cmd, question], cwd=REPO, capture_output=True, text=True, check=False
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
+        assert proc.stderr is not None
+        error = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own resource usage
+        proc.returncode = os.waitstatus_to_exitcode(status)
         times.append(time.perf_counter() - started)
+        peaks.append(usage.ru_maxrss / 1024)
         if proc.returncode != 0:
-            print(f"  cold start failed: {proc.stderr.strip()[:200]}", file=sys.stderr)
-            return float("nan")
-    return statistics.median(times)
+            print(f"  cold start failed: {error.strip()[:200]}", file=sys.stderr)
+            return float("nan"), float("nan")
+    return statistics.median(times), max(peaks)
 
 
 def python_start(runs: int) -> float:
@@ -395,10 +402,13 @@ def measure(
         semantic["index_s"] = whoosh + semantic["embed_s"]
     if args.cold_runs > 0:
         if product is not None:
-            product["cold_s"] = cold_start(root / "config.yaml", questions[0], args.cold_runs)
+            config = root / "config.yaml"
+            product["cold_s"], product["ask_mb"] = cold_start(config, questions[0], args.cold_runs)
         if semantic is not None:
             config = write_semantic_config(root, args.semantic)
-            semantic["cold_s"] = cold_start(config, questions[0], args.cold_runs)
+            semantic["cold_s"], semantic["ask_mb"] = cold_start(
+                config, questions[0], args.cold_runs
+            )
     return results
 
 
@@ -417,6 +427,7 @@ def table(per_size: dict[int, dict[str, dict | None]], systems: Sequence[str]) -
             "search p95 ms": percentile(lat, 95),
             "search p99 ms": percentile(lat, 99),
             "cold start s": res.get("cold_s", float("nan")),
+            "ask memory MB": res.get("ask_mb", float("nan")),
             "peak memory MB": res.get("maxrss_mb", float("nan")),
         }[metric]
 
@@ -438,6 +449,7 @@ def table(per_size: dict[int, dict[str, dict | None]], systems: Sequence[str]) -
         "search p95 ms",
         "search p99 ms",
         "cold start s",
+        "ask memory MB",
         "peak memory MB",
     ]
     for size, results in per_size.items():
