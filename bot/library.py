@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -36,6 +35,7 @@ from bot.search import PassageSearcher, clean_question
 from bot.seeds import Ambiguous, DocumentError, NotFound, Scan, scan, scan_one
 
 if TYPE_CHECKING:  # the optional semantic layer, imported only when configured
+    from bot.semantic.follow import EmbeddingProgress
     from bot.semantic.hybrid import SemanticLayer
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 ReindexBusy = IndexBusy
-EmbeddingProgress = Callable[[int, int], None]  # (passages embedded, to embed): bot/semantic/
 
 
 @dataclass(frozen=True)
