@@ -32,7 +32,7 @@ __all__ = ["EmbeddingProgress", "Followed", "follow"]
 
 log = logging.getLogger(__name__)
 
-CHUNK = 128  # passages embedded between progress reports (about 2-3 s here)
+CHUNK = 128  # passages embedded between progress reports (1-5 s here)
 COMMIT_SECONDS = 5.0  # a killed build loses at most this much embedding work
 LOCK_NAME = "vectors.lock"  # in the index folder: one process embeds at a time
 
@@ -76,7 +76,7 @@ def follow(
             todo = store.missing(keys)
             if progress is not None:
                 progress(0, len(todo))
-            committed = time.monotonic()
+            committed = -float("inf")  # the first chunk is committed at once, then every 5 s
             workers = default_threads()
             with ThreadPoolExecutor(workers, thread_name_prefix="embed") as pool:
                 for start in range(0, len(todo), CHUNK):

@@ -205,18 +205,24 @@ def test_a_build_killed_while_embedding_leaves_index_and_vectors_consistent(
     question = "Alpha report"
     before = [(r.doc, r.passage) for r in library.ask(question).results]
     library.close()
-    # Enough new passages that embedding them takes several commits (one every few seconds).
+    # Enough new passages that embedding them takes several chunks: the first is committed at
+    # once, and the kill comes then, while the others are being embedded.
     for f in range(40):
         paragraphs = [prose(1000 + 20 * f + p, sentences=5) for p in range(20)]
         write_doc(seeds, f"bulk_{f:02d}.txt", f"Bulk file {f}", paragraphs)
     manifest = tmp_path / "index" / VECTORS_DIR / MANIFEST
-    first_commit = manifest.stat().st_mtime_ns
+
+    def generation() -> tuple[int, int]:
+        stat = manifest.stat()  # a commit replaces the manifest: a new inode
+        return stat.st_ino, stat.st_mtime_ns
+
+    first_commit = generation()
 
     proc = run_index(config)
     deadline = time.monotonic() + 120
-    while manifest.stat().st_mtime_ns == first_commit and proc.poll() is None:
+    while generation() == first_commit and proc.poll() is None:
         assert time.monotonic() < deadline, "no commit of new vectors"
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert proc.poll() is None, "the build finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
