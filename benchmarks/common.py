@@ -20,6 +20,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
+SHARED_MODEL = REPO.parent / "shared" / "models" / "all-MiniLM-L6-v2"
 
 if str(REPO) not in sys.path:  # so `python benchmarks/x.py` finds the bot package
     sys.path.insert(0, str(REPO))
@@ -222,24 +223,49 @@ def write_seeds(docs: Sequence[Doc], seeds_dir: Path) -> dict[str, str]:
     return names
 
 
-def open_library(seeds_dir: Path, index_dir: Path, max_results: int = 100) -> Any:
-    """A product Library over the given folders, configured as a user's config.yaml would."""
+def default_model() -> str | None:
+    """The model the product's semantic layer is measured with: ../shared/models'
+    all-MiniLM-L6-v2, when it is there and the `semantic` extra is installed."""
+    from bot.semantic import available
+
+    return str(SHARED_MODEL) if available() and (SHARED_MODEL / "onnx").is_dir() else None
+
+
+def semantic_option(value: str) -> str | None:
+    """--semantic MODEL: a model folder or hub name; 'none' (or '') turns the layer off."""
+    return None if value.strip().lower() in ("", "none", "off") else value
+
+
+def open_library(
+    seeds_dir: Path, index_dir: Path, max_results: int = 100, model: str | None = None
+) -> Any:
+    """A product Library over the given folders, configured as a user's config.yaml would;
+    with `model`, its semantic layer on (semantic.model: model, other settings default)."""
     from bot.config import settings_from_mapping
     from bot.library import Library
 
-    raw = {
+    raw: dict[str, Any] = {
         "seeds_dir": str(seeds_dir),
         "index_dir": str(index_dir),
         "answers": {"max_results": max_results},
     }
+    if model is not None:
+        raw["semantic"] = {"model": model}
     return Library(settings_from_mapping(raw, seeds_dir.parent, {}))
 
 
-def build_library(seeds_dir: Path, index_dir: Path, max_results: int = 100) -> tuple[Any, Any]:
+def build_library(
+    seeds_dir: Path, index_dir: Path, max_results: int = 100, model: str | None = None
+) -> tuple[Any, Any]:
     """Index the seeds through the product; returns (library, ReindexSummary)."""
-    lib = open_library(seeds_dir, index_dir, max_results)
+    lib = open_library(seeds_dir, index_dir, max_results, model)
     summary = lib.reindex()
     return lib, summary
+
+
+def folder_mb(path: Path) -> float:
+    """Bytes of the files under a folder, in MB (what it takes on disk, near enough)."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
 def product_ranking(lib: Any, names: dict[str, str], question: str, limit: int) -> list[str]:

@@ -3,12 +3,20 @@ beside bm25s measured in the same run.
 
     python benchmarks/quality.py [--data ../shared/data] [--only scifact,squad,cranfield]
                                  [--squad-sample N] [--json FILE]
+                                 [--semantic MODEL|none] [--work DIR]
 
 Every benchmark document becomes one seed file (title line, blank line, text) in a temporary
 seeds folder; the product indexes it with `Library.reindex()` and answers each query with
 `Library.ask(query, limit=100)`, exactly as a user's question would be answered. A document ranks
 where its first passage ranks. The reference is bm25s (Snowball English stemmer from PyStemmer,
 English stop words, default Lucene BM25) over the same documents, title and text as one field.
+
+The product is measured twice in the same run, on the same index: as shipped (no semantic layer)
+and with its semantic layer on (`semantic.model: MODEL`, default weight and threshold). MODEL
+defaults to ../shared/models/all-MiniLM-L6-v2 when it is there and the `semantic` extra is
+installed; `--semantic none` measures the product alone. Embedding is the slow part (minutes for
+SciFact): with `--work DIR` the seeds and vectors are kept there and a second run embeds only
+what it lacks (the Whoosh index is rebuilt every run, so its time is always measured).
 
 Metrics: SciFact (BEIR test, 300 queries) nDCG@10 and Recall@100; SQuAD v1.1 dev (each
 question's own paragraph among all 2,067) Hit@1/3/5 and MRR@10; Cranfield (225 queries) nDCG@10
@@ -21,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,6 +42,7 @@ from common import (
     Bm25sReference,
     average_precision,
     build_library,
+    default_model,
     doc_text,
     first_rank,
     load_cranfield,
@@ -40,28 +50,34 @@ from common import (
     load_squad,
     mean,
     ndcg,
+    open_library,
     print_table,
     product_ranking,
     recall,
+    semantic_option,
     write_seeds,
 )
 
 BENCHMARKS = ("scifact", "squad", "cranfield")
 SAMPLE_SEED = 20240601
+PRODUCT, SEMANTIC, BM25S = "product", "+semantic", "bm25s"
 
 
 @dataclass
 class Outcome:
-    """Both systems' scores on one benchmark, and what it cost to get them."""
+    """Every system's scores on one benchmark, and what it cost to get them."""
 
     name: str
-    metrics: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (ours, ref)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # metric -> system -> v
     queries: int = 0
     documents: int = 0
     passages: int = 0
     skipped: int = 0
     product_index_s: float = 0.0
     product_query_ms: float = 0.0
+    embedded: int = 0  # passages the semantic layer embedded in this run
+    embed_s: float = 0.0
+    semantic_query_ms: float = float("nan")
     bm25s_index_s: float = 0.0
     bm25s_query_ms: float = 0.0
 
@@ -84,40 +100,71 @@ def cranfield_scores(ranked: list[str], gains: dict[str, int]) -> dict[str, floa
     return {"nDCG@10": ndcg(ranked, gains, 10), "MAP@100": average_precision(ranked[:100], gains)}
 
 
-def evaluate(bench: Benchmark, scorer: Scorer, depth: int, workdir: Path) -> Outcome:
-    """Index the benchmark with both systems, run every query through both, average scores."""
+def evaluate(
+    bench: Benchmark, scorer: Scorer, depth: int, workdir: Path, model: str | None = None
+) -> Outcome:
+    """Index the benchmark with every system, run every query through each, average scores."""
     out = Outcome(bench.name, queries=len(bench.queries), documents=len(bench.docs))
     seeds, index = workdir / bench.name / "seeds", workdir / bench.name / "index"
+    _fresh_index(index)
     names = write_seeds(bench.docs, seeds)
 
     started = time.perf_counter()
     lib, summary = build_library(seeds, index, max_results=max(depth, 1))
     out.product_index_s = time.perf_counter() - started
     out.passages, out.skipped = summary.passages, len(summary.skipped)
-    ours: dict[str, list[float]] = {}
-    started = time.perf_counter()
+    libs = {PRODUCT: lib}
+    if model is not None:
+        # The same index, its vectors added: what `python -m bot index` does once the layer is on.
+        semantic = open_library(seeds, index, max_results=max(depth, 1), model=model)
+        counted: list[int] = []
+        started = time.perf_counter()
+        semantic.reindex(embedding=lambda done, total: counted.append(total) if not done else None)
+        out.embed_s = time.perf_counter() - started
+        out.embedded = sum(counted)
+        libs[SEMANTIC] = semantic
+    scores: dict[str, dict[str, list[float]]] = {}
     try:
-        for qid, question in bench.queries.items():
-            ranked = product_ranking(lib, names, question, depth)
-            for metric, value in scorer(ranked, bench.qrels.get(qid, {})).items():
-                ours.setdefault(metric, []).append(value)
+        for system, library in libs.items():
+            started = time.perf_counter()
+            for qid, question in bench.queries.items():
+                ranked = product_ranking(library, names, question, depth)
+                for metric, value in scorer(ranked, bench.qrels.get(qid, {})).items():
+                    scores.setdefault(metric, {}).setdefault(system, []).append(value)
+            ms = (time.perf_counter() - started) * 1000 / max(1, len(bench.queries))
+            if system == PRODUCT:
+                out.product_query_ms = ms
+            else:
+                out.semantic_query_ms = ms
     finally:
-        lib.close()
-    out.product_query_ms = (time.perf_counter() - started) * 1000 / max(1, len(bench.queries))
+        for library in libs.values():
+            library.close()
 
     ref = Bm25sReference([doc_text(d) for d in bench.docs])
     out.bm25s_index_s = ref.seconds
     started = time.perf_counter()
     results = ref.search(list(bench.queries.values()), k=depth)
     out.bm25s_query_ms = (time.perf_counter() - started) * 1000 / max(1, len(bench.queries))
-    theirs: dict[str, list[float]] = {}
     for qid, hits in zip(bench.queries, results, strict=True):
         ranked = [bench.docs[i].id for i in hits]
         for metric, value in scorer(ranked, bench.qrels.get(qid, {})).items():
-            theirs.setdefault(metric, []).append(value)
+            scores.setdefault(metric, {}).setdefault(BM25S, []).append(value)
 
-    out.metrics = {m: (mean(ours[m]), mean(theirs.get(m, []))) for m in ours}
+    out.metrics = {m: {sys: mean(v) for sys, v in by.items()} for m, by in scores.items()}
     return out
+
+
+def _fresh_index(index: Path) -> None:
+    """Remove a kept Whoosh index (so its build is measured) but not its vectors (a cache)."""
+    if not index.is_dir():
+        return
+    for path in index.iterdir():
+        if path.name == "vectors":
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def load(name: str, data: Path, squad_sample: int | None) -> tuple[Benchmark, Scorer, int]:
@@ -133,38 +180,34 @@ def load(name: str, data: Path, squad_sample: int | None) -> tuple[Benchmark, Sc
 
 
 def report(outcomes: list[Outcome]) -> None:
+    semantic = any(SEMANTIC in by for o in outcomes for by in o.metrics.values())
+    systems = [PRODUCT, SEMANTIC, BM25S] if semantic else [PRODUCT, BM25S]
     rows = []
     for o in outcomes:
-        for metric, (ours, theirs) in o.metrics.items():
-            ratio = ours / theirs if theirs else float("nan")
-            rows.append([o.name, metric, ours, theirs, ratio])
-    print_table(["benchmark", "metric", "product", "bm25s", "ratio"], rows)
+        for metric, by in o.metrics.items():
+            values = [by.get(system, float("nan")) for system in systems]
+            ratios = [v / by[BM25S] if by.get(BM25S) else float("nan") for v in values[:-1]]
+            rows.append([o.name, metric, *values, *ratios])
+    ratio_names = ["ratio", "+semantic ratio"] if semantic else ["ratio"]
+    print_table(["benchmark", "metric", *systems, *ratio_names], rows)
     print()
-    rows = [
-        [
-            o.name,
-            o.documents,
-            o.passages,
-            o.skipped,
-            o.queries,
-            f"{o.product_index_s:.1f}",
-            f"{o.bm25s_index_s:.2f}",
-            f"{o.product_query_ms:.1f}",
-            f"{o.bm25s_query_ms:.2f}",
-        ]
-        for o in outcomes
-    ]
-    headers = [
-        "benchmark",
-        "docs",
-        "passages",
-        "skipped",
-        "queries",
-        "product index s",
-        "bm25s index s",
-        "product ms/q",
-        "bm25s ms/q",
-    ]
+    rows = []
+    for o in outcomes:
+        row = [o.name, o.documents, o.passages, o.skipped, o.queries, f"{o.product_index_s:.1f}"]
+        if semantic:
+            row.append(f"{o.embedded} in {o.embed_s:.1f}")
+        row += [f"{o.bm25s_index_s:.2f}", f"{o.product_query_ms:.1f}"]
+        if semantic:
+            row.append(f"{o.semantic_query_ms:.1f}")
+        row.append(f"{o.bm25s_query_ms:.2f}")
+        rows.append(row)
+    headers = ["benchmark", "docs", "passages", "skipped", "queries", "product index s"]
+    if semantic:
+        headers.append("embedded passages in s")
+    headers += ["bm25s index s", "product ms/q"]
+    if semantic:
+        headers.append("+semantic ms/q")
+    headers.append("bm25s ms/q")
     print_table(headers, rows)
 
 
@@ -176,6 +219,15 @@ def main(argv: list[str] | None = None) -> int:
         "--squad-sample", type=int, default=None, help="seeded sample of SQuAD questions"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--semantic",
+        type=semantic_option,
+        default=default_model(),
+        metavar="MODEL",
+        help="measure the product with its semantic layer on too (default: ../shared/models/"
+        "all-MiniLM-L6-v2 when present and the extra is installed; 'none': off)",
+    )
+    parser.add_argument("--work", type=Path, default=None, help="keep seeds and vectors here")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in BENCHMARKS]
@@ -183,11 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
 
     outcomes = []
+    if args.semantic:
+        print(f"semantic layer: {args.semantic}")
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        work = args.work or Path(tmp)
         for name in names:
             bench, scorer, depth = load(name, args.data, args.squad_sample)
             print(f"{name}: {len(bench.docs)} docs, {len(bench.queries)} queries ...", flush=True)
-            outcomes.append(evaluate(bench, scorer, depth, Path(tmp)))
+            outcomes.append(evaluate(bench, scorer, depth, work, args.semantic))
     print()
     report(outcomes)
     if args.json:

@@ -1,4 +1,6 @@
-"""What the semantic layer gains and costs, measured before it is wired into the product.
+"""How the semantic layer's settings were chosen: fusion methods, weights and thresholds swept
+over the same lists (the product itself, layer on and off, is measured by benchmarks/quality.py,
+benchmarks/eval_seeds.py and benchmarks/speed.py).
 
     python benchmarks/semantic_probe.py [--data ../shared/data] [--model FOLDER_OR_HUB_NAME]
                                         [--work /tmp/semantic-probe] [--squad-sample N]
@@ -12,6 +14,8 @@ run embeds nothing. The cosine list is the top 100 passages by cosine. Both list
 passage (convex combination at several weights, reciprocal rank fusion, and the product's rule
 with the no-match threshold at several thresholds), and a document ranks where its first
 passage does. The product's BM25 lists and the question vectors are cached under --work too.
+Passages are embedded and keyed as the product does (bot.index.embedding_text, vector_key), so
+the vectors the product builds in index/vectors are the probe's too.
 
 Seeds: the seed evaluation (benchmarks/seeds_eval.jsonl) by kind of question, Hit@1 and Hit@3
 as benchmarks/eval_seeds.py counts them, for the same systems; and how many of the off-topic
@@ -56,9 +60,10 @@ from common import (
     print_table,
     write_seeds,
 )
+from eval_seeds import OFF_TOPIC
 from quality import SAMPLE_SEED, scifact_scores, squad_scores
 
-from bot.index import open_index
+from bot.index import embedding_text, open_index
 from bot.semantic.fusion import DEFAULT_THRESHOLD, DEFAULT_WEIGHT, convex, hybrid, rrf
 from bot.semantic.model import Embedder
 from bot.semantic.store import VectorStore
@@ -68,51 +73,6 @@ DEPTH = 100
 WEIGHTS = (0.3, 0.4, 0.5, 0.7)
 THRESHOLDS = (0.35, DEFAULT_THRESHOLD, 0.45, 0.5)
 COMMIT_EVERY = 1024  # passages embedded between store commits (a killed run resumes)
-
-# Questions a team member might ask that nothing in SciFact, SQuAD dev or the seeds answers.
-OFF_TOPIC = [
-    "what is the wifi password for the guest network",
-    "how do I reset my VPN password",
-    "when is the next team offsite",
-    "who approves vacation requests",
-    "how do I book a meeting room",
-    "where can I find the expense report template",
-    "what time does the cafeteria close on Fridays",
-    "how many days of parental leave do we get",
-    "who is on call this weekend",
-    "how do I set up two-factor authentication on my laptop",
-    "what is the dress code for the client dinner",
-    "can I bring my dog to the office",
-    "how long should I boil an egg",
-    "what's a good recipe for banana bread",
-    "how do I remove a red wine stain from a carpet",
-    "which tyres are best for winter driving",
-    "how often should I water a cactus",
-    "what is the best way to learn to play guitar",
-    "who won the last Wimbledon final",
-    "how many players are on a volleyball team",
-    "what is the offside rule in ice hockey",
-    "how do I change a bicycle inner tube",
-    "what's the weather forecast for tomorrow",
-    "recommend a good science fiction novel",
-    "how do I convert a spreadsheet to PDF",
-    "what is the keyboard shortcut to undo in Photoshop",
-    "how do I cancel my gym membership",
-    "where is the nearest train station to the office",
-    "what is the capital of Mongolia",
-    "how tall is the Eiffel Tower",
-    "when does daylight saving time start",
-    "how do I knit a scarf",
-    "what are the rules of chess castling",
-    "what's the plot of the movie Inception",
-    "how much does a Tesla Model 3 cost",
-    "how do I make sourdough starter",
-    "which smartphone has the best camera",
-    "how do you tie a bow tie",
-    "what's the difference between espresso and ristretto",
-    "how do I renew my passport",
-]
-
 
 Ident = tuple[str, str, int]  # (seed file, article title, passage number): what a Result names
 
@@ -128,7 +88,7 @@ class Passage:
         return self.ident[0]
 
     @property
-    def key(self) -> str:
+    def key(self) -> str:  # bot.index.vector_key, as hex: what the product's store holds
         return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
 
 
@@ -152,8 +112,7 @@ def log(message: str) -> None:
 
 
 def embed_text(fields: dict) -> str:
-    parts = [fields.get("title") or "", fields.get("section") or "", fields["body"]]
-    return "\n".join(p for p in parts if p)
+    return embedding_text(fields["title"], fields.get("section"), fields["body"])
 
 
 def prepare(bench: Benchmark, embedder: Embedder, work: Path) -> Prepared:

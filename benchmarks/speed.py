@@ -4,6 +4,7 @@ questions, measured in the same run.
 
     python benchmarks/speed.py [--data ../shared/data] [--sizes 1000,10000,100000]
                                [--questions 200] [--limit 10] [--profile]
+                               [--semantic MODEL|none]
 
 The corpus is made from the benchmark texts (SQuAD paragraphs, SciFact abstracts, Cranfield
 abstracts): first the texts themselves (cut at sentence ends to at most 1,200 characters), then
@@ -15,6 +16,10 @@ Each system runs in its own worker process, so its peak memory (VmHWM, else ru_m
 - product: `Library.reindex()` over the seeds folder (parse, analyse, write, commit), then
   `Library.ask(question, limit)` for every question with a warm searcher: the real question path,
   spelling check and excerpts included, default settings otherwise;
+- +semantic: the product with its semantic layer on (`semantic.model: MODEL`, by default
+  ../shared/models/all-MiniLM-L6-v2 when it is there and the extra is installed), on the index
+  the product built: `Library.reindex()` then only embeds every passage (its "index s" is the
+  product's plus that), and the same questions are asked; disk counts the vectors too;
 - tantivy: one writer thread, title and body with the en_stem tokenizer, top 10 with stored
   fields read back;
 - bm25s: Snowball stemmer and English stop words, top 10 with texts read back.
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -44,12 +50,15 @@ from common import (
     REPO,
     Bm25sReference,
     Doc,
+    default_model,
+    folder_mb,
     load_cranfield,
     load_scifact,
     load_squad,
     open_library,
     percentile,
     print_table,
+    semantic_option,
 )
 
 SEED = 1729
@@ -57,7 +66,8 @@ PER_FILE = 20  # passages per seed file
 MAX_CHARS = 1200  # below the product's 1,500-character split, so passages stay whole
 MIN_WORDS = 15
 WARMUP = 10  # questions asked before timing (opens the searcher, fills caches)
-SYSTEMS = ("product", "tantivy", "bm25s")
+SYSTEMS = ("product", "semantic", "tantivy", "bm25s")
+LABELS = {"semantic": "+semantic"}  # table headings
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -132,6 +142,16 @@ def write_corpus(files: Sequence[tuple[str, list[str]]], root: Path) -> None:
     (root / "config.yaml").write_text("seeds_dir: seeds\nindex_dir: index\n", encoding="utf-8")
 
 
+def write_semantic_config(root: Path, model: str) -> Path:
+    """The same folders with the semantic layer on, for +semantic's cold starts."""
+    path = root / "config-semantic.yaml"
+    path.write_text(
+        f"seeds_dir: seeds\nindex_dir: index\nsemantic:\n  model: {json.dumps(model)}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def pick_questions(data: Path, n: int) -> list[str]:
     """Half SQuAD questions, half SciFact claims (all 1,109), seeded."""
     rng = random.Random(SEED)
@@ -175,12 +195,14 @@ def _read_passages(root: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def worker_product(root: Path, questions: list[str], limit: int, profile: bool) -> dict:
+def worker_product(root: Path, questions: list[str], args: argparse.Namespace) -> dict:
+    limit, profile = args.limit, args.profile
     lib = open_library(root / "seeds", root / "index", max_results=30)  # the default depth
     try:
         started = time.perf_counter()
         summary = lib.reindex()
         seconds = time.perf_counter() - started
+        disk = folder_mb(root / "index")
         latencies = _time_each(questions, lambda q: lib.ask(q, limit=limit))
     finally:
         lib.close()
@@ -206,10 +228,37 @@ def worker_product(root: Path, questions: list[str], limit: int, profile: bool) 
             stats.sort_stats("tottime").print_stats(10)
         finally:
             lib.close()
-    return {"passages": summary.passages, "index_s": seconds, "latencies": latencies}
+    return {
+        "passages": summary.passages,
+        "index_s": seconds,
+        "disk_mb": disk,
+        "latencies": latencies,
+    }
 
 
-def worker_tantivy(root: Path, questions: list[str], limit: int, profile: bool) -> dict:
+def worker_semantic(root: Path, questions: list[str], args: argparse.Namespace) -> dict:
+    """The product with its semantic layer on, over the index the product worker built: the
+    reindex finds no file changed and embeds every passage."""
+    lib = open_library(root / "seeds", root / "index", max_results=30, model=args.semantic)
+    try:
+        started = time.perf_counter()
+        summary = lib.reindex()
+        seconds = time.perf_counter() - started
+        disk = folder_mb(root / "index")
+        latencies = _time_each(questions, lambda q: lib.ask(q, limit=args.limit))
+    finally:
+        lib.close()
+    return {
+        "passages": summary.passages,
+        "embed_s": seconds,
+        "whoosh_s": summary.seconds if summary.added else 0.0,  # when no product run built it
+        "disk_mb": disk,
+        "latencies": latencies,
+    }
+
+
+def worker_tantivy(root: Path, questions: list[str], args: argparse.Namespace) -> dict:
+    limit = args.limit
     import tantivy
 
     rows = _read_passages(root)
@@ -237,10 +286,16 @@ def worker_tantivy(root: Path, questions: list[str], limit: int, profile: bool) 
         hits = searcher.search(query, limit).hits
         return [searcher.doc(address)["body"][0] for _, address in hits]
 
-    return {"passages": len(rows), "index_s": seconds, "latencies": _time_each(questions, ask)}
+    return {
+        "passages": len(rows),
+        "index_s": seconds,
+        "disk_mb": folder_mb(root / "tantivy"),
+        "latencies": _time_each(questions, ask),
+    }
 
 
-def worker_bm25s(root: Path, questions: list[str], limit: int, profile: bool) -> dict:
+def worker_bm25s(root: Path, questions: list[str], args: argparse.Namespace) -> dict:
+    limit = args.limit
     rows = _read_passages(root)
     ref = Bm25sReference([f"{row['title']} {row['text']}" for row in rows])
     seconds = ref.seconds  # tokenising and indexing, not the import
@@ -263,13 +318,18 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-WORKERS = {"product": worker_product, "tantivy": worker_tantivy, "bm25s": worker_bm25s}
+WORKERS = {
+    "product": worker_product,
+    "semantic": worker_semantic,
+    "tantivy": worker_tantivy,
+    "bm25s": worker_bm25s,
+}
 
 
 def run_worker(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     questions = json.loads((root / "questions.json").read_text(encoding="utf-8"))
-    result = WORKERS[args.worker](root, questions, args.limit, args.profile)
+    result = WORKERS[args.worker](root, questions, args)
     result["maxrss_mb"] = peak_rss_mb()
     (root / f"{args.worker}.json").write_text(json.dumps(result), encoding="utf-8")
     return 0
@@ -278,9 +338,10 @@ def run_worker(args: argparse.Namespace) -> int:
 # --- the parent: corpora, workers, cold starts, table ------------------------------------------
 
 
-def spawn(system: str, root: Path, limit: int, profile: bool) -> dict | None:
-    cmd = [sys.executable, __file__, "--worker", system, "--dir", str(root), "--limit", str(limit)]
-    if profile and system == "product":
+def spawn(system: str, root: Path, args: argparse.Namespace) -> dict | None:
+    cmd = [sys.executable, __file__, "--worker", system, "--dir", str(root)]
+    cmd += ["--limit", str(args.limit), "--semantic", args.semantic or "none"]
+    if args.profile and system == "product":
         cmd.append("--profile")
     proc = subprocess.run(cmd, check=False)
     out = root / f"{system}.json"
@@ -290,20 +351,26 @@ def spawn(system: str, root: Path, limit: int, profile: bool) -> dict | None:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def cold_start(root: Path, question: str, runs: int) -> float:
-    """Median seconds of `python -m bot ask` in a fresh interpreter on the built index."""
-    cmd = [sys.executable, "-m", "bot", "--config", str(root / "config.yaml"), "ask", "--json"]
-    times = []
+def cold_start(config: Path, question: str, runs: int) -> tuple[float, float]:
+    """Median seconds of `python -m bot ask` in a fresh interpreter on the built index, and
+    the peak memory of such a process (MB): what answering takes, without any build."""
+    cmd = [sys.executable, "-m", "bot", "--config", str(config), "ask", "--json", question]
+    times, peaks = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        proc = subprocess.run(
-            [*cmd, question], cwd=REPO, capture_output=True, text=True, check=False
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
+        assert proc.stderr is not None
+        error = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own resource usage
+        proc.returncode = os.waitstatus_to_exitcode(status)
         times.append(time.perf_counter() - started)
+        peaks.append(usage.ru_maxrss / 1024)
         if proc.returncode != 0:
-            print(f"  cold start failed: {proc.stderr.strip()[:200]}", file=sys.stderr)
-            return float("nan")
-    return statistics.median(times)
+            print(f"  cold start failed: {error.strip()[:200]}", file=sys.stderr)
+            return float("nan"), float("nan")
+    return statistics.median(times), max(peaks)
 
 
 def python_start(runs: int) -> float:
@@ -327,10 +394,21 @@ def measure(
     results: dict[str, dict | None] = {}
     for system in args.systems:
         print(f"{size}: {system} ...", flush=True)
-        results[system] = spawn(system, root, args.limit, args.profile)
-    product = results.get("product")
-    if product is not None and args.cold_runs > 0:
-        product["cold_s"] = cold_start(root, questions[0], args.cold_runs)
+        results[system] = spawn(system, root, args)
+    product, semantic = results.get("product"), results.get("semantic")
+    if semantic is not None:
+        # Building with the layer on: the product's build plus embedding every passage.
+        whoosh = product["index_s"] if product is not None else semantic["whoosh_s"]
+        semantic["index_s"] = whoosh + semantic["embed_s"]
+    if args.cold_runs > 0:
+        if product is not None:
+            config = root / "config.yaml"
+            product["cold_s"], product["ask_mb"] = cold_start(config, questions[0], args.cold_runs)
+        if semantic is not None:
+            config = write_semantic_config(root, args.semantic)
+            semantic["cold_s"], semantic["ask_mb"] = cold_start(
+                config, questions[0], args.cold_runs
+            )
     return results
 
 
@@ -341,28 +419,43 @@ def table(per_size: dict[int, dict[str, dict | None]], systems: Sequence[str]) -
         lat = res.get("latencies") or []
         return {
             "passages": float(res.get("passages", "nan")),
-            "index passages/s": res["passages"] / res["index_s"] if res.get("index_s") else 0.0,
             "index s": res.get("index_s", float("nan")),
+            "index passages/s": res["passages"] / res["index_s"] if res.get("index_s") else 0.0,
+            "embedding s": res.get("embed_s", float("nan")),
+            "disk MB": res.get("disk_mb", float("nan")),
             "search median ms": statistics.median(lat) if lat else float("nan"),
+            "search p95 ms": percentile(lat, 95),
             "search p99 ms": percentile(lat, 99),
             "cold start s": res.get("cold_s", float("nan")),
+            "ask memory MB": res.get("ask_mb", float("nan")),
             "peak memory MB": res.get("maxrss_mb", float("nan")),
         }[metric]
 
     peers = [s for s in systems if s != "product"]
-    headers = ["size", "metric", *systems, *(f"{p}/product" for p in peers)]
+    headers = [
+        "size",
+        "metric",
+        *(LABELS.get(s, s) for s in systems),
+        *(f"{LABELS.get(p, p)}/product" for p in peers),
+    ]
     rows = []
     metrics = [
         "passages",
         "index s",
         "index passages/s",
+        "embedding s",
+        "disk MB",
         "search median ms",
+        "search p95 ms",
         "search p99 ms",
         "cold start s",
+        "ask memory MB",
         "peak memory MB",
     ]
     for size, results in per_size.items():
         for metric in metrics:
+            if metric == "embedding s" and "semantic" not in systems:
+                continue
             values = {s: value(results.get(s), metric) for s in systems}
             base = values.get("product", float("nan"))
             ratios = [values[p] / base if base and base == base else float("nan") for p in peers]
@@ -399,6 +492,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset")
     parser.add_argument("--profile", action="store_true", help="cProfile the product's search")
     parser.add_argument("--keep", type=Path, default=None, help="build corpora here, keep them")
+    parser.add_argument(
+        "--semantic",
+        type=semantic_option,
+        default=default_model(),
+        metavar="MODEL",
+        help="the semantic layer's model for +semantic (default: ../shared/models/"
+        "all-MiniLM-L6-v2 when present and the extra is installed; 'none': no +semantic)",
+    )
     parser.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -407,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     if any(s not in SYSTEMS for s in args.systems):
         parser.error(f"--systems: choose from {', '.join(SYSTEMS)}")
+    if args.semantic is None and "semantic" in args.systems:
+        args.systems.remove("semantic")  # no model: the product and its peers only
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     docs = source_texts(args.data)

@@ -17,6 +17,10 @@ from bot.text import sentence_spans
 
 TELEGRAM_LIMIT = 4096
 ELLIPSIS = "…"
+# Sentences -> how related each is to the question (the semantic layer's cosines), for passages
+# in which no word of the question was found.
+Relate = Callable[[Sequence[str]], Sequence[float]]
+RELATE_RESULTS = 5  # results of an answer whose sentences may be ranked that way (a cost cap)
 
 
 @dataclass(frozen=True)
@@ -70,14 +74,34 @@ def make_answer(
     offset: int,
     suggestion: str | None,
     max_chars: int = 350,
+    *,
     corrected: bool = False,
+    relate: Relate | None = None,
 ) -> Answer:
-    results = tuple(_result(hit, max_chars) for hit in hits)
+    related = _related(hits, max_chars, relate) if relate is not None else {}
+    results = tuple(_result(hit, max_chars, related.get(i)) for i, hit in enumerate(hits))
     return Answer(question, results, total, offset, suggestion, corrected and bool(results))
 
 
-def _result(hit: Hit, max_chars: int) -> Result:
-    excerpt, marks = make_excerpt(hit.text, hit.spans, max_chars)
+def _related(hits: Sequence[Hit], max_chars: int, relate: Relate) -> dict[int, list[float]]:
+    """Sentence scores for the first results that matched no word of the question (found by
+    meaning alone) and do not fit whole in an excerpt; one call to `relate` for all of them."""
+    wanted = {
+        i: [hit.text[s:e] for s, e in sentence_spans(hit.text)]
+        for i, hit in enumerate(hits[:RELATE_RESULTS])
+        if not hit.spans and len(hit.text) > max_chars
+    }
+    wanted = {i: sentences for i, sentences in wanted.items() if len(sentences) > 1}
+    scores = list(relate([s for sentences in wanted.values() for s in sentences]))
+    out, start = {}, 0
+    for i, sentences in wanted.items():
+        out[i] = scores[start : start + len(sentences)]
+        start += len(sentences)
+    return out
+
+
+def _result(hit: Hit, max_chars: int, related: list[float] | None = None) -> Result:
+    excerpt, marks = make_excerpt(hit.text, hit.spans, max_chars, related)
     return Result(
         doc=hit.doc,
         title=hit.title,
@@ -96,15 +120,22 @@ def _result(hit: Hit, max_chars: int) -> Result:
 
 
 def make_excerpt(
-    text: str, spans: Sequence[tuple[int, int, str]], max_chars: int
+    text: str,
+    spans: Sequence[tuple[int, int, str]],
+    max_chars: int,
+    related: Sequence[float] | None = None,
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The best-matching sentence, widened with its neighbours while it fits in max_chars.
 
     A sentence scores by the distinct question words it holds (then by matches in all), so the
-    excerpt is the part of the passage that answers, not its first characters.
+    excerpt is the part of the passage that answers, not its first characters. `related`, one
+    score per sentence (of `sentence_spans`), replaces that for a passage found by meaning.
     """
     sents = sentence_spans(text) or [(0, len(text))]
-    scores = [_sentence_score(s, e, spans) for s, e in sents]
+    if related is not None and len(related) == len(sents):
+        scores = list(related)
+    else:
+        scores = [_sentence_score(s, e, spans) for s, e in sents]
     best = max(range(len(sents)), key=lambda i: (scores[i], -i))
     lo = hi = best
     start, end = sents[best]

@@ -97,6 +97,21 @@ class UploadSettings:
 
 
 @dataclass(frozen=True)
+class SemanticSettings:
+    """The optional semantic layer (bot/semantic/). Defaults measured with all-MiniLM-L6-v2 on
+    SciFact, SQuAD and the seed evaluation (benchmarks/quality.py, benchmarks/eval_seeds.py)."""
+
+    model: str | None = None  # a Hugging Face hub name or a model folder (absolute); None = off
+    weight: float = 0.4  # share of the semantic score in the hybrid ranking
+    threshold: float = 0.40  # cosine a passage found by meaning alone needs to be an answer
+
+
+SEMANTIC_MISSING = (
+    "semantic.model is set but the semantic extra is not installed: pip install -e '.[semantic]'"
+)
+
+
+@dataclass(frozen=True)
 class Settings:
     seeds_dir: Path
     index_dir: Path
@@ -106,6 +121,7 @@ class Settings:
     uploads: UploadSettings = UploadSettings()
     index: IndexSettings = IndexSettings()
     language: LanguageSettings = LanguageSettings()
+    semantic: SemanticSettings = SemanticSettings()
     index_wait_seconds: float = 60.0  # how long `index` waits for a reindex already running
     config_path: Path | None = None
 
@@ -126,6 +142,7 @@ _KNOWN: dict[str, Any] = {
         "timeout_seconds": None,
         "max_file_mb": None,
     },
+    "semantic": {"model": None, "weight": None, "threshold": None},
 }
 
 
@@ -187,6 +204,7 @@ def settings_from_mapping(
     answers = _section(raw, "answers")
     uploads = _section(raw, "uploads")
     index = _section(raw, "index")
+    semantic = _section(raw, "semantic")
 
     base_url = env.get(BASE_URL_ENV) or _string(telegram, "telegram.base_url", DEFAULT_BASE_URL)
     if not base_url.startswith(("http://", "https://")):
@@ -216,6 +234,11 @@ def settings_from_mapping(
             max_file_mb=_int(index, "index.max_file_mb", 50, 1, 2048),
         ),
         language=_language(raw),
+        semantic=SemanticSettings(
+            model=_model(semantic, "semantic.model", base),
+            weight=_float(semantic, "semantic.weight", 0.4, 0.0, 1.0),
+            threshold=_float(semantic, "semantic.threshold", 0.40, -1.0, 1.0),
+        ),
         index_wait_seconds=float(_int(raw, "index_wait_seconds", 60, 0, 3600)),
         config_path=config_path,
     )
@@ -305,6 +328,44 @@ def _int(section: Mapping[str, Any], dotted: str, default: int, low: int, high: 
         raise ConfigError(f"{dotted}: expected a whole number, got {value!r}")
     if not low <= value <= high:
         raise ConfigError(f"{dotted}: expected a number from {low} to {high}, got {value}")
+    return value
+
+
+def _float(
+    section: Mapping[str, Any], dotted: str, default: float, low: float, high: float
+) -> float:
+    value = _leaf(section, dotted)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{dotted}: expected a number, got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{dotted}: expected a number from {low:g} to {high:g}, got {value}")
+    return float(value)
+
+
+def _model(section: Mapping[str, Any], dotted: str, base: Path) -> str | None:
+    """A model folder (relative to the config file's folder, like other paths) or a hub name.
+
+    A relative value that names an existing folder, or starts with ./ ../ or ~, is a folder;
+    otherwise it is a hub name such as sentence-transformers/all-MiniLM-L6-v2. The extra must
+    be installed (checked without importing it).
+    """
+    value = _leaf(section, dotted)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{dotted}: expected a model name or folder, got {value!r}")
+    from bot.semantic import available  # only now: nothing of the layer is loaded when off
+
+    if not available():
+        raise ConfigError(SEMANTIC_MISSING)
+    value = value.strip()
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return str(path)
+    if value.startswith(("./", "../", ".\\", "..\\")) or (base / path).is_dir():
+        return str(base / path)
     return value
 
 

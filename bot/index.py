@@ -9,6 +9,7 @@ time is enforced by Whoosh's file lock, which the operating system frees if the 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -20,7 +21,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.index import FileIndex, clean_files
 from whoosh.query import Term
 from whoosh.support.charset import accent_map
@@ -55,6 +57,7 @@ INDEX_NAME = "passages_v6"
 # 1,186/s (peak 368 MB per worker; benchmarks/ingest.py).
 WORKER_POOL_MB = 256
 VOCABULARY = Term("kind", "words")
+VKEY_BYTES = 20  # sha1 of a passage's embedding text (see vector_key)
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
@@ -75,6 +78,9 @@ def make_schema() -> Schema:
         body=STORED(),
         kind=ID(),  # "words" on the vocabulary documents (one per file); passages have none
         digest=STORED(),  # on vocabulary documents: which contents and analysis are indexed
+        # What a passage's vector is looked up by (bot/semantic/): a digest of embedding_text(),
+        # in a column (not stored, not indexed) so that all passages' keys read fast.
+        vkey=COLUMN(FixedBytesColumn(VKEY_BYTES)),
     )
     for key in index_languages():
         analyzer = analysis_for(key)
@@ -87,6 +93,16 @@ def make_schema() -> Schema:
             field_name("spell", key), TEXT(analyzer=spelling_analysis_for(key), phrase=False)
         )
     return schema
+
+
+def embedding_text(title: str, section: str | None, body: str) -> str:
+    """What the optional semantic layer embeds for a passage: its title, section and text."""
+    return "\n".join(part for part in (title, section, body) if part)
+
+
+def vector_key(title: str, section: str | None, body: str) -> bytes:
+    """A content key: passages with the same text share a vector, whatever their place."""
+    return hashlib.sha1(embedding_text(title, section, body).encode("utf-8")).digest()
 
 
 @dataclass(frozen=True)
@@ -459,6 +475,7 @@ def _add_passage(writer, article: Document, p: Passage, key: str) -> None:
         section=p.section or "",
         page=p.page,
         body=p.text,
+        vkey=vector_key(article.title, p.section, p.text),
         **{
             field_name("title", key): article.title,
             field_name("byline", key): article.byline or "",

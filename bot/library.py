@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from whoosh.query import Term
 
@@ -32,6 +33,10 @@ from bot.index import (
 from bot.readers import Unreadable, detect, suffix_for
 from bot.search import PassageSearcher, clean_question
 from bot.seeds import Ambiguous, DocumentError, NotFound, Scan, scan, scan_one
+
+if TYPE_CHECKING:  # the optional semantic layer, imported only when configured
+    from bot.semantic.follow import EmbeddingProgress
+    from bot.semantic.hybrid import SemanticLayer
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +94,12 @@ class Library:
     def __init__(self, settings: Settings, lock_timeout: float = 0.0) -> None:
         self.settings = settings
         self.lock_timeout = lock_timeout
-        self._searcher = PassageSearcher(settings.index_dir)
+        self._semantic: SemanticLayer | None = None  # optional (bot/semantic/hybrid.py)
+        if settings.semantic.model is not None:
+            from bot.semantic.hybrid import SemanticLayer
+
+            self._semantic = SemanticLayer.open(settings)
+        self._searcher = PassageSearcher(settings.index_dir, self._semantic)
         self._writing = threading.Lock()  # one writer at a time in this process
         self._sources: tuple[object, list[Source]] | None = None  # (read from, list)
 
@@ -107,6 +117,7 @@ class Library:
         found = self._searcher.search(
             text, limit=limit, offset=offset, depth=depth, correct=correct
         )
+        asked = found.suggestion if found.corrected and found.suggestion else text
         return make_answer(
             text,
             found.hits,
@@ -115,6 +126,8 @@ class Library:
             found.suggestion,
             max_chars=self.settings.answers.excerpt_chars,
             corrected=found.corrected,
+            # semantic layer: excerpts of passages found by meaning alone
+            relate=self._semantic.relate(asked) if self._semantic else None,
         )
 
     def sources(self) -> list[Source]:
@@ -150,13 +163,16 @@ class Library:
             return None
         return self.reindex()
 
-    def reindex(self, progress: Progress | None = None) -> ReindexSummary:
+    def reindex(
+        self, progress: Progress | None = None, embedding: EmbeddingProgress | None = None
+    ) -> ReindexSummary:
         """Incremental update from the seeds folder. Raises ReindexBusy when one is running
-        here or in another process; on any other failure the previous index keeps answering."""
+        here or in another process; on any other failure the previous index keeps answering.
+        `embedding` follows the semantic layer's embedding of new passages, when configured."""
         if not self._writing.acquire(blocking=False):
             raise ReindexBusy("a reindex is already running")
         try:
-            return self._reindex(progress)
+            return self._reindex(progress, embedding=embedding)
         finally:
             self._writing.release()
 
@@ -178,13 +194,18 @@ class Library:
         return summary if summary.changed_anything or summary.skipped else None
 
     def _reindex(
-        self, progress: Progress | None, found: Scan | None = None, wait: float | None = None
+        self,
+        progress: Progress | None,
+        found: Scan | None = None,
+        wait: float | None = None,
+        embedding: EmbeddingProgress | None = None,
     ) -> ReindexSummary:
         """The reindex itself; the caller holds the write lock."""
         settings = self.settings
         if found is None:
             found = scan(settings.seeds_dir, load_manifest(settings.index_dir))
-        summary = self._update(found, self.lock_timeout if wait is None else wait, progress)
+        wait = self.lock_timeout if wait is None else wait
+        summary = self._update(found, wait, progress, embedding=embedding)
         for note in summary.skipped:
             log.warning("%s", note)
         return summary
@@ -195,6 +216,7 @@ class Library:
         wait: float,
         progress: Progress | None = None,
         only: frozenset[str] | None = None,
+        embedding: EmbeddingProgress | None = None,
     ) -> ReindexSummary:
         settings = self.settings
         summary = update_index(
@@ -207,6 +229,8 @@ class Library:
             only,
         )
         self._searcher.invalidate()
+        if self._semantic is not None:  # semantic layer: vectors follow the index's commit
+            self._semantic.follow(embedding, wait)
         return summary
 
     # --- documents one at a time ---

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh import query as Q
 from whoosh import scoring
@@ -63,6 +64,9 @@ __all__ = [
     "match_spans",
     "parse_question",
 ]
+
+if TYPE_CHECKING:  # the optional semantic layer, imported only when configured
+    from bot.semantic.hybrid import SemanticLayer
 
 # Field weights over BM25 scores of each field; see README "Search quality" for how they were
 # chosen on the evaluation set.
@@ -135,8 +139,9 @@ class PassageSearcher:
 
     CHECK_EVERY = 0.5  # seconds between checks of the index's generation
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, semantic: SemanticLayer | None = None) -> None:
         self.index_dir = index_dir
+        self.semantic = semantic  # semantic layer: BM25 fused with meaning (bot/semantic/)
         self._local = threading.local()
         self._epoch = 0
         self._lock = threading.Lock()
@@ -260,7 +265,12 @@ class PassageSearcher:
             ranked = [(r.score, r.fields()) for r in results]
         if not ranked:
             # No phrase, or the phrase is not in the text: its words, all optional.
-            top, _ = self._top_passages(searcher, question, depth, first)
+            if self.semantic is None:
+                top, _ = self._top_passages(searcher, question, depth, first)
+            else:  # semantic layer: BM25's best fused with the nearest passages by meaning
+                wide = max(depth, self.semantic.depth)
+                top, _ = self._top_passages(searcher, question, wide, first)
+                top = self.semantic.fuse(searcher, question.text, top)[:depth]
             ranked = [(score, searcher.stored_fields(docnum)) for docnum, score in top]
         if question.expects:
             pattern = EXPECTS[question.expects]

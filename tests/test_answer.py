@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 
 from bot.answer import (
+    RELATE_RESULTS,
     TELEGRAM_LIMIT,
     Answer,
     Result,
@@ -71,6 +73,44 @@ def test_one_long_sentence_is_windowed_around_the_match() -> None:
 def test_excerpt_without_matches_starts_at_the_beginning() -> None:
     excerpt, marks = make_excerpt(PASSAGE, (), max_chars=60)
     assert excerpt.startswith("The first sentence") and marks == ()
+
+
+calls: list[list[str]] = []  # what about_lunch was asked
+
+
+def about_lunch(sentences: Sequence[str]) -> list[float]:
+    """A stand-in for the semantic layer's cosines: how much a sentence is about lunch."""
+    calls.append(list(sentences))
+    return [float("lunch" in s) + 0.1 * ("fourth" in s) for s in sentences]
+
+
+def test_excerpt_of_a_passage_found_by_meaning_is_its_most_related_sentence() -> None:
+    excerpt, marks = make_excerpt(PASSAGE, (), 60, related=[0.1, 0.2, 0.9, 0.3])
+    assert excerpt == "…The third sentence talks about lunch.…" and marks == ()
+    # Widened towards the more related neighbour.
+    excerpt, _ = make_excerpt(PASSAGE, (), 120, related=[0.1, 0.2, 0.9, 0.3])
+    assert excerpt.startswith("…The third") and "fourth" in excerpt
+
+
+def test_answer_ranks_sentences_only_of_results_without_matched_words() -> None:
+    calls.clear()
+    found_by_words = hit(PASSAGE, {"quokka"})
+    by_meaning = hit(PASSAGE, set(), passage=8)
+    short = hit("Lunch is at noon.", set(), passage=9)  # fits whole: nothing to choose
+    answer = make_answer(
+        "q", [found_by_words, by_meaning, short], 3, 0, None, 80, relate=about_lunch
+    )
+    first, second, third = answer.results
+    assert "quokka" in first.excerpt
+    assert second.excerpt == "…The third sentence talks about lunch.…"
+    assert third.excerpt == "Lunch is at noon."
+    assert len(calls) == 1 and len(calls[0]) == 4  # one call, the four sentences of one hit
+    calls.clear()
+    many = [hit(PASSAGE, set(), passage=n) for n in range(RELATE_RESULTS + 3)]
+    answer = make_answer("q", many, len(many), 0, None, 80, relate=about_lunch)
+    assert len(calls) == 1 and len(calls[0]) == 4 * RELATE_RESULTS  # a cost cap
+    assert all("lunch" in r.excerpt for r in answer.results[:RELATE_RESULTS])
+    assert all(r.excerpt.startswith("The first") for r in answer.results[RELATE_RESULTS:])
 
 
 class TelegramHTMLChecker(HTMLParser):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.semantic import available
+
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "benchmarks"
 
@@ -103,9 +105,29 @@ def _rows(out: str, first: str) -> list[list[str]]:
     return [line.split() for line in out.splitlines() if line.split()[:1] == [first]]
 
 
-def test_quality_prints_table(data: Path) -> None:
-    out = _run("quality.py", "--data", str(data))
-    assert re.search(r"^benchmark\s+metric\s+product\s+bm25s\s+ratio$", out, re.M), out
+SEMANTIC_MODEL = REPO.parent / "shared" / "models" / "all-MiniLM-L6-v2"
+WITH_SEMANTIC = available() and (SEMANTIC_MODEL / "onnx").is_dir()
+
+
+@pytest.mark.parametrize(
+    "semantic",
+    [
+        False,
+        pytest.param(
+            True,
+            marks=pytest.mark.skipif(not WITH_SEMANTIC, reason="no semantic extra or model"),
+        ),
+    ],
+)
+def test_quality_prints_table(data: Path, semantic: bool) -> None:
+    model = str(SEMANTIC_MODEL) if semantic else "none"
+    out = _run("quality.py", "--data", str(data), "--semantic", model)
+    systems = (
+        r"product\s+\+semantic\s+bm25s\s+ratio\s+\+semantic ratio"
+        if semantic
+        else (r"product\s+bm25s\s+ratio")
+    )
+    assert re.search(rf"^benchmark\s+metric\s+{systems}$", out, re.M), out
     metrics = {(row[0], row[1]): row[2:] for row in _rows(out, "scifact") + _rows(out, "squad")}
     metrics |= {(row[0], row[1]): row[2:] for row in _rows(out, "cranfield")}
     expected = [
@@ -118,22 +140,34 @@ def test_quality_prints_table(data: Path) -> None:
     ]
     for key in expected:
         assert key in metrics, out
-        product, bm25s, _ratio = (float(v) for v in metrics[key])
-        # Every fake query names its document outright: both systems must find it.
-        assert product > 0.5 and bm25s > 0.5, (key, out)
+        values = [float(v) for v in metrics[key]]
+        scores = values[:3] if semantic else values[:2]  # product, (+semantic), bm25s
+        # Every fake query names its document outright: every system must find it.
+        assert all(v > 0.5 for v in scores), (key, out)
+    assert ("+semantic ms/q" in out) == semantic, out
 
 
 def test_speed_prints_table(data: Path) -> None:
     out = _run("speed.py", "--data", str(data), "--sizes", "20,40", "--questions", "6",
-               "--cold-runs", "1", "--profile")  # fmt: skip
+               "--cold-runs", "1", "--profile", timeout=120)  # fmt: skip
     assert "tantivy/product" in out and "bm25s/product" in out, out
     assert "profile: product search path" in out, out
+    header = next(line.split() for line in out.splitlines() if line.startswith("size "))
+    columns = header[2:]  # after size and metric: each system, then each peer/product ratio
+    systems = [c for c in columns if "/" not in c]
+    assert systems[0] == "product" and ("+semantic" in systems) == WITH_SEMANTIC, out
     for size in ("20", "40"):
-        rows = {" ".join(r[1:-5]): r[-5:] for r in _rows(out, size)}
-        for metric in ("index passages/s", "search median ms", "search p99 ms", "peak memory MB"):
-            values = rows[metric][:3]  # product, tantivy, bm25s
+        rows = {" ".join(r[1 : -len(columns)]): r[-len(columns) :] for r in _rows(out, size)}
+        for metric in ("index passages/s", "search median ms", "search p95 ms", "peak memory MB"):
+            values = rows[metric][: len(systems)]
             assert all(float(v) > 0 for v in values), (metric, out)
         assert float(rows["cold start s"][0]) > 0, out
+        assert float(rows["disk MB"][0]) > 0, out
+        if WITH_SEMANTIC:  # the layer costs its embedding time and its vectors on disk
+            product, semantic = (float(v) for v in rows["index s"][:2])
+            assert semantic > product > 0, out
+            assert float(rows["disk MB"][1]) > float(rows["disk MB"][0]), out
+            assert float(rows["cold start s"][1]) > 0, out
 
 
 def _section(out: str, start: str, end: str | None = None) -> str:

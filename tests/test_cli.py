@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import cli
+from bot.config import SEMANTIC_MISSING
 from bot.index import INDEX_NAME
+from bot.semantic import available
 from tests.conftest import REPO
 
 
@@ -200,3 +204,70 @@ def test_output_closed_early_is_not_an_error(project: Path) -> None:
     bot.stdout.close()  # like `| head -1`
     assert bot.wait(timeout=120) == 0
     assert bot.stderr is not None and b"Traceback" not in bot.stderr.read()
+
+
+# --- the optional semantic layer -----------------------------------------------------------------
+
+LOADED = """
+import sys
+from bot.cli import main
+status = main(sys.argv[1:])
+heavy = ("bot.semantic", "numpy", "onnxruntime", "tokenizers", "huggingface_hub")
+print(status, sorted(m for m in sys.modules if m.split(".")[0] in heavy or m.startswith(heavy)))
+"""
+
+
+def test_without_a_model_nothing_of_the_semantic_layer_is_loaded(project: Path) -> None:
+    for args in (["index"], ["ask", "--json", "syria"]):
+        result = subprocess.run(
+            [sys.executable, "-c", LOADED, *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[-1] == "0 []", result.stdout
+
+
+def test_a_model_without_the_extra_exits_2_saying_how_to_install_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "config.yaml").write_text(
+        "seeds_dir: seeds\nindex_dir: index\nsemantic:\n  model: some/model\n"
+    )
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("BOT_CONFIG", raising=False)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
+    assert cli.main(["ask", "x"]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err == SEMANTIC_MISSING + "\n"
+    assert not (project / "index").exists()
+
+
+@pytest.mark.skipif(not available(), reason="the semantic extra is not installed")
+def test_a_model_folder_that_is_not_there_exits_2(project: Path) -> None:
+    (project / "config.yaml").write_text(
+        "seeds_dir: seeds\nindex_dir: index\nsemantic:\n  model: ./no-such-model\n"
+    )
+    assert_one_line_error(run_bot("ask", "x", cwd=project), "semantic.model", "no-such-model")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_index_progress_shows_embedding_on_a_terminal_only() -> None:
+    terminal, piped = Terminal(), io.StringIO()
+    for stream in (terminal, piped):
+        progress = cli.Progress(stream)
+        progress(1, 1, 40)
+        progress.embedding(0, 0)  # nothing to embed: nothing shown
+        progress.embedding(0, 300)
+        progress.embedding(300, 300)
+    assert piped.getvalue() == ""
+    lines = terminal.getvalue().split("\r\x1b[K")
+    assert lines[1].startswith("1/1 files, 40 passages") and lines[1].endswith("\n")
+    assert lines[2] == "embedding 300 passages"
+    assert lines[3].startswith("embedded 300 passages in ") and lines[3].endswith("/s)\n")

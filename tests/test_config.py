@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings, settings_from_mapping
+from bot.config import SEMANTIC_MISSING, ConfigError, load_settings, settings_from_mapping
+from bot.semantic import available
 
 
 def test_defaults_and_relative_paths(tmp_path: Path) -> None:
@@ -74,6 +76,13 @@ def test_access_lists(tmp_path: Path) -> None:
         ({"uploads": 20}, "uploads"),
         ({"index": {"check_seconds": -5}}, "index.check_seconds"),
         ({"index": {"check_seconds": True}}, "index.check_seconds"),
+        ({"semantic": "on"}, "semantic"),
+        ({"semantic": {"model": ""}}, "semantic.model"),
+        ({"semantic": {"model": 7}}, "semantic.model"),
+        ({"semantic": {"weight": 1.5}}, "semantic.weight"),
+        ({"semantic": {"weight": "half"}}, "semantic.weight"),
+        ({"semantic": {"threshold": True}}, "semantic.threshold"),
+        ({"semantic": {"threshold": 2}}, "semantic.threshold"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, raw: dict, key: str) -> None:
@@ -106,3 +115,39 @@ def test_invalid_yaml_and_wrong_shape(tmp_path: Path) -> None:
     bad.write_bytes(b"\xff\xfe\x00binary")
     with pytest.raises(ConfigError):
         load_settings(str(bad), env={})
+
+
+def test_semantic_layer_is_off_by_default_with_measured_defaults(tmp_path: Path) -> None:
+    semantic = settings_from_mapping({}, tmp_path, {}).semantic
+    assert semantic.model is None
+    assert (semantic.weight, semantic.threshold) == (0.4, 0.40)
+    off = settings_from_mapping({"semantic": {"model": None, "weight": 0}}, tmp_path, {})
+    assert off.semantic.model is None and off.semantic.weight == 0.0
+
+
+@pytest.mark.skipif(not available(), reason="the semantic extra is not installed")
+def test_semantic_model_is_a_folder_relative_to_the_config_or_a_hub_name(tmp_path: Path) -> None:
+    (tmp_path / "models" / "mini").mkdir(parents=True)
+
+    def model(value: str) -> str | None:
+        return settings_from_mapping({"semantic": {"model": value}}, tmp_path, {}).semantic.model
+
+    assert model("models/mini") == str(tmp_path / "models" / "mini")  # an existing folder
+    assert model("./not-yet") == str(tmp_path / "not-yet")  # says it is a path
+    assert model("/abs/model") == "/abs/model"
+    hub = "sentence-transformers/all-MiniLM-L6-v2"
+    assert model(hub) == hub  # no such folder: a hub name
+    raw = {"semantic": {"model": hub, "weight": 1, "threshold": 0.5}}
+    semantic = settings_from_mapping(raw, tmp_path, {}).semantic
+    assert (semantic.weight, semantic.threshold) == (1.0, 0.5)
+
+
+def test_semantic_model_without_the_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
+    with pytest.raises(ConfigError) as err:
+        settings_from_mapping({"semantic": {"model": "some/model"}}, tmp_path, {})
+    assert str(err.value) == SEMANTIC_MISSING
+    assert "pip install -e '.[semantic]'" in SEMANTIC_MISSING
+    assert settings_from_mapping({"semantic": {"model": None}}, tmp_path, {}).semantic.model is None

@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.semantic import available
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 QUESTIONS = REPO / "benchmarks" / "seeds_eval.jsonl"
@@ -67,3 +69,7 @@ def test_eval_script_runs_on_a_subset() -> None:
         product = [line for line in out.splitlines() if line.startswith("product (bot Library)")]
         assert product and "skipped" not in product[0], out
         assert "Product misses at rank 3:" in out
+        model = REPO.parent / "shared" / "models" / "all-MiniLM-L6-v2"
+        if available() and (model / "onnx").is_dir():  # the semantic layer, measured beside
+            assert any(line.startswith("product+semantic ") for line in out.splitlines()), out
+            assert "Hit@1/Hit@3 by kind" in out, out

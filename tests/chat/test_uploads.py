@@ -242,10 +242,10 @@ class SlowReindex(ProbeLibrary):
         self.go = threading.Event()
         self.holding = threading.Event()
 
-    def _reindex(self, reuse_digests: bool):
+    def _reindex(self, *args, **kwargs):
         self.holding.set()
         assert self.go.wait(WAIT * 3), "the test never let the reindex finish"
-        return super()._reindex(reuse_digests)
+        return super()._reindex(*args, **kwargs)
 
 
 def test_an_upload_during_a_slow_reindex_waits_its_turn(start_bot: Callable[..., Running]) -> None:

@@ -40,3 +40,35 @@ def embedder(model_dir: Path):
     from bot.semantic.model import Embedder
 
     return Embedder(model_dir)
+
+
+def semantic_settings(tmp: Path, model: Path | None, seeds: Path | None = None, **extra: object):
+    """Settings for a seeds folder and index under `tmp`, with the layer on for `model`."""
+    from tests.conftest import make_settings
+
+    semantic = {"model": str(model)} if model is not None else {}
+    return make_settings(tmp, seeds, semantic=semantic, **extra)
+
+
+WORDS = (
+    "river harbour market engine signal winter garden letter ladder copper meadow lantern "
+    "orchard tunnel bridge shadow pepper canvas marble saddle thunder velvet island compass "
+    "blanket cellar feather kettle mirror needle parcel quarry ribbon timber wagon basket"
+).split()
+
+
+def prose(seed: int, sentences: int = 4, words: int = 12) -> str:
+    """Sentences of words from WORDS, different for every seed, the same on every run."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(sentences):
+        chosen = [rng.choice(WORDS) for _ in range(words)]
+        out.append(" ".join(chosen).capitalize() + ".")
+    return " ".join(out)
+
+
+def write_doc(seeds: Path, name: str, title: str, paragraphs: list[str]) -> None:
+    seeds.mkdir(parents=True, exist_ok=True)
+    (seeds / name).write_text(f"{title}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
