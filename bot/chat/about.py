@@ -8,15 +8,13 @@ import html
 import re
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.chat.commands import COMMANDS, command_of
 from bot.chat.fitting import MAX_MESSAGE, shorten, utf16_len
 from bot.chat.language import language_for
 from bot.chat.paging import keyboard
-from bot.chat.replies import NO_PREVIEW, reply, retry_once
+from bot.chat.replies import edit, reply
 from bot.library import Library, Source
 
 SOURCES_PER_PAGE = 15  # articles on one page of /sources
@@ -88,18 +86,7 @@ class About:
             await query.answer("The list has changed. Please send /sources again.")
             return
         text, markup = _sources_page(sources, page)
-        try:
-            await retry_once(
-                lambda: message.edit_text(
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit(message, text, markup)
         await query.answer()
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,8 +14,6 @@ import re
 import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.answer import Answer
@@ -31,7 +29,7 @@ from bot.chat.paging import (
     keyboard,
     page_data,
 )
-from bot.chat.replies import NO_PREVIEW, reply, retry_once
+from bot.chat.replies import edit, reply
 from bot.config import AnswerSettings
 from bot.i18n import ENGLISH
 from bot.library import Library
@@ -177,18 +175,7 @@ class Questions:
         markup, items = self._markup(answer, item, page, key, language)
         for each in items:
             each.message_id = message.message_id
-        try:
-            await retry_once(
-                lambda: message.edit_text(
-                    fit_answer(answer, language=language),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit(message, fit_answer(answer, language=language), markup)
         await query.answer()
 
     async def unknown_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

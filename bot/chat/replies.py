@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,23 @@ async def retry_once(call: Callable[[], Awaitable[_T]]) -> _T:
         log.warning("Bot API request failed (%s); retrying once", exc)
         await asyncio.sleep(1.0)
         return await call()
+
+
+async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace a message of ours with new HTML text and buttons (a page of an answer or of
+    /sources); a press that changes nothing is no error."""
+    try:
+        await retry_once(
+            lambda: message.edit_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+            )
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
