@@ -19,6 +19,7 @@ from bot.readers import stylenames
 from bot.readers.base import Article, Block, Limits, Unreadable, clean
 from bot.readers.codelines import CodeLines
 from bot.readers.listnumbers import format_number
+from bot.readers.tables import Tables
 from bot.readers.titles import pick_title, real_byline
 from bot.readers.xmlsafe import parse
 from bot.readers.zipsafe import SafeZip
@@ -227,7 +228,7 @@ def _decode(name: str) -> str:
     return re.sub(r"_([0-9A-Fa-f]{2})_", lambda m: chr(int(m.group(1), 16)), name)
 
 
-class _Body:
+class _Body(Tables):
     """Walks office:text (and sections, cells, text boxes) into blocks."""
 
     def __init__(self, styles: _Styles, counters: dict[str, list[int]] | None = None) -> None:
@@ -349,25 +350,11 @@ class _Body:
             numbers.append(written)
         return f"{level.prefix}{'.'.join(numbers)}{level.suffix}".strip()
 
-    def _table(self, table: etree._Element) -> None:
-        rows = [_cells(row) for row in _rows(table)]
-        if all(len(cells) <= 1 for cells in rows):
-            for cells in rows:  # one column: layout, or a box around some text
-                for cell in cells:
-                    self.walk(cell)
-            return
-        for cells in rows:
-            texts: list[str] = []
-            nested: list[etree._Element] = []
-            for cell in cells:
-                texts.append("" if cell.tag == COVERED else self._cell_text(cell, nested))
-            while texts and not texts[-1]:
-                texts.pop()
-            self._codes.close()
-            if texts:
-                self.blocks.append(Block("row", clean(" | ".join(texts))))
-            for table_ in nested:
-                self._table(table_)
+    def _rows_of(self, table: etree._Element) -> list[list[etree._Element]]:
+        return [_cells(row) for row in _rows(table)]
+
+    def _merged(self, cell: etree._Element) -> bool:
+        return cell.tag == COVERED
 
     def _cell_text(self, cell: etree._Element, nested: list[etree._Element]) -> str:
         """A cell's paragraphs as one line; its nested tables are set aside for after the row."""

@@ -31,6 +31,7 @@ from bot.readers import stylenames
 from bot.readers.base import Article, Block, Limits, Unreadable, clean
 from bot.readers.codelines import CodeLines
 from bot.readers.listnumbers import format_number
+from bot.readers.tables import Tables
 from bot.readers.titles import pick_title, real_byline
 from bot.readers.xmlsafe import check_depth, refusal
 from bot.readers.zipsafe import SafeZip
@@ -404,7 +405,7 @@ def _level(lvl: etree._Element) -> _Level:
     )
 
 
-class _Body:
+class _Body(Tables):
     """Walks block-level content (body, cells, text boxes, content controls) into blocks."""
 
     def __init__(self, styles: _Styles, numbering: _Numbering) -> None:
@@ -494,25 +495,11 @@ class _Body:
         ilvl = min(max(ilvl, 0), 8)
         return self.numbering.label(num_id, ilvl), ilvl + 1
 
-    def _table(self, tbl: etree._Element) -> None:
-        rows = [list(_cells(tr)) for tr in _rows(tbl)]
-        if all(len(cells) <= 1 for cells in rows):
-            for cells in rows:  # one column: page layout, or a box around some text
-                for cell in cells:
-                    self.walk(cell)
-            return
-        for cells in rows:
-            texts: list[str] = []
-            nested: list[etree._Element] = []
-            for cell in cells:
-                texts.append("" if _continues_merge(cell) else self._cell_text(cell, nested))
-            while texts and not texts[-1]:
-                texts.pop()
-            self._codes.close()
-            if texts:
-                self.blocks.append(Block("row", clean(" | ".join(texts))))
-            for table in nested:
-                self._table(table)
+    def _rows_of(self, tbl: etree._Element) -> list[list[etree._Element]]:
+        return [list(_cells(tr)) for tr in _rows(tbl)]
+
+    def _merged(self, cell: etree._Element) -> bool:
+        return _continues_merge(cell)
 
     def _cell_text(self, cell: etree._Element, nested: list[etree._Element]) -> str:
         """A cell's paragraphs as one line; its nested tables are set aside for after the row."""
