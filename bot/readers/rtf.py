@@ -103,18 +103,8 @@ def _strip_blobs(source: str) -> str:
     pos = 0
     while match := _BLOB.search(source, pos):
         out.append(source[pos : match.start()])
-        end = len(source)
-        depth = 0
-        for brace in _BRACE.finditer(source, match.start()):
-            token = brace.group()
-            if token == "{":
-                depth += 1
-            elif token == "}":
-                depth -= 1
-                if depth == 0:
-                    end = brace.end()
-                    break
-        pos = end
+        close = _closing(source, match.start())
+        pos = close.end() if close else len(source)
     out.append(source[pos:])
     return "".join(out)
 
@@ -124,15 +114,21 @@ def _group(source: str, word: str) -> str | None:
     match = re.search(r"\{(?:\\\*)?\\" + word + r"(?![a-zA-Z])", source)
     if not match:
         return None
+    close = _closing(source, match.start())
+    return source[match.end() : close.start()] if close else None
+
+
+def _closing(source: str, start: int) -> re.Match[str] | None:
+    """The brace that closes the group opened at `start`, or None if it is never closed."""
     depth = 0
-    for brace in _BRACE.finditer(source, match.start()):
+    for brace in _BRACE.finditer(source, start):
         token = brace.group()
         if token == "{":
             depth += 1
         elif token == "}":
             depth -= 1
             if depth == 0:
-                return source[match.end() : brace.start()]
+                return brace
     return None
 
 
