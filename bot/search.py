@@ -172,7 +172,8 @@ class PassageSearcher:
                 self._all.append(fresh)
             s = fresh
         if s is not getattr(local, "searcher", None):
-            local.corrections = {}  # word -> correction, valid for this searcher's index only
+            local.corrections = {}  # (word, languages) -> correction, for this index only
+            local.held = {}  # word -> whether some passage holds it (or its stem)
             local.norms = {}  # (segment, field) -> BM25 length norms
             local.languages = None  # language key -> live passages in it
             local.coverage = {}  # language key -> share of its words its word list knows
@@ -381,18 +382,30 @@ class PassageSearcher:
     ) -> tuple[str | None, bool]:
         """The question with misspelt words replaced, and whether every replacement is a
         clear typo; (None, False) when nothing looks misspelt."""
-        cache: dict[str, _Correction | None] = self._local.corrections
+        cache: dict[tuple[str, _Languages], _Correction | None] = self._local.corrections
+        held: dict[str, bool] = self._local.held
         replacements: dict[str, _Correction] = {}
+        context: _Languages | None = None  # worked out once, for the first unknown word
         # Acronyms and mixed-case names (IBP, DSMs, iPhone) are deliberate: never "correct" them.
         deliberate = {w.lower() for w in WORD.findall(question.text) if not w[1:].islower()}
         for word in question.words:
-            if word in deliberate or word in QUESTION_WORDS:
+            if word in deliberate or word in QUESTION_WORDS or not word.isalpha():
                 continue
-            if word not in cache:
+            if word not in held:
+                if len(held) > CORRECTION_CACHE:
+                    held.clear()
+                held[word] = any(_known(searcher, word, key) for key in keys)
+            if held[word]:
+                continue
+            if context is None:
+                context = _languages_of(question.text, keys)
+            if not context.langs:
+                return None, False  # no language of the question to correct into
+            if (word, context) not in cache:
                 if len(cache) > CORRECTION_CACHE:
                     cache.clear()
-                cache[word] = _correction(searcher, word, question.text, keys, self._coverage)
-            fixed = cache[word]
+                cache[word, context] = _correction(searcher, word, context, self._coverage)
+            fixed = cache[word, context]
             if fixed is not None and fixed.word != word:
                 replacements[word] = fixed
         if not replacements:
@@ -409,37 +422,44 @@ class PassageSearcher:
         return WORD.sub(swap, question.text), sure
 
 
-def _correction(
-    searcher: Searcher,
-    word: str,
-    question: str,
-    keys: dict[str, int],
-    coverage: Callable[[Searcher, str], float],
-) -> _Correction | None:
-    """The correction of a word no passage holds, from words of the same language and script.
+@dataclass(frozen=True)
+class _Languages:
+    """Which languages a question's words may be corrected in, and in which others a word may
+    be real: the same for every word of a question, so worked out once per question."""
 
-    A question in a language the library does not hold gets no corrections (there are no
-    words of its language to correct into); a word that is real in any language the question
-    may be in is no typo ("dónde" is Spanish, not a misspelt English "done")."""
-    if not word.isalpha() or any(_known(searcher, word, key) for key in keys):
-        return None
+    langs: tuple[str, ...]  # the library's languages the question may be in
+    maybe: frozenset[str]  # every language the question may be in, the library's too
+
+
+def _languages_of(question: str, keys: dict[str, int]) -> _Languages:
+    """A question in a language the library does not hold gets no corrections (there are no
+    words of its language to correct into)."""
     langs = [k for k in keys if k not in (OTHER, *UNSPACED_LANGUAGES)]
-    if not langs:
-        return None
     anywhere = guess(question)
-    if anywhere.confidence >= SURE_LANGUAGE and anywhere.lang not in langs:
-        return None
+    if not langs or (anywhere.confidence >= SURE_LANGUAGE and anywhere.lang not in langs):
+        return _Languages((), frozenset())
     if len(langs) > 1:
         own = question_language(question, langs, default=langs[0])
         if own.confidence >= SURE_LANGUAGE:
             langs = [own.lang]
-    maybe = set(likely_languages(question)) | set(keys)
+    return _Languages(tuple(langs), frozenset(likely_languages(question)) | frozenset(keys))
+
+
+def _correction(
+    searcher: Searcher,
+    word: str,
+    context: _Languages,
+    coverage: Callable[[Searcher, str], float],
+) -> _Correction | None:
+    """The correction of a word no passage holds, from words of the same language and script.
+    A word that is real in any language the question may be in is no typo ("dónde" is
+    Spanish, not a misspelt English "done")."""
     script = spelling.script(word)
     best: spelling.Suggestion | None = None
-    best_lang = langs[0]
-    for lang in langs:
+    best_lang = context.langs[0]
+    for lang in context.langs:
         known = functools.partial(_known, searcher, key=lang)
-        others = sorted(maybe - {lang})
+        others = sorted(context.maybe - {lang})
         if not spelling.looks_like_typo(word, lang, known, others):
             continue  # decided by the word lists, before Whoosh's corrector reads the lexicon
         corrector = searcher.corrector(field_name("spell", lang))
