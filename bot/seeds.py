@@ -238,9 +238,6 @@ class Scan:
     paths: dict[str, Path]  # doc -> path to read it from
     unreadable: dict[str, str]  # doc -> why it could not even be opened
 
-    def same_files(self, other: Scan | None) -> bool:
-        return other is not None and self.files == other.files
-
 
 def list_seed_paths(seeds_dir: Path, refused: dict[str, str] | None = None) -> list[Path]:
     """Files under the folder, sorted, without following symlinks out of it. Files that are
